@@ -1,0 +1,23 @@
+# patina_target_warnings(<target>)
+# Adds the project's warning set to one target. Warnings are never set globally;
+# -Werror is added only when PATINA_WERROR is ON (the CI presets turn it on).
+function(patina_target_warnings target)
+  target_compile_options(${target} PRIVATE
+    $<$<COMPILE_LANGUAGE:CXX>:-Wall -Wextra -Wpedantic -Wshadow -Wnon-virtual-dtor
+      -Wold-style-cast -Wcast-align -Woverloaded-virtual -Wimplicit-fallthrough>
+    $<$<COMPILE_LANGUAGE:C>:-Wall -Wextra>)
+  if(PATINA_WERROR)
+    target_compile_options(${target} PRIVATE -Werror)
+  endif()
+endfunction()
+
+# patina_target_sanitizers(<target>)
+# ASan+UBSan when PATINA_SANITIZE is ON; applied per target so third-party static
+# libraries built here (tree-sitter grammars) stay untouched.
+function(patina_target_sanitizers target)
+  if(PATINA_SANITIZE)
+    target_compile_options(${target} PRIVATE -fsanitize=address,undefined -fno-omit-frame-pointer
+      -fno-sanitize-recover=undefined)
+    target_link_options(${target} PRIVATE -fsanitize=address,undefined)
+  endif()
+endfunction()

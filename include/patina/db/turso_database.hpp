@@ -1,0 +1,196 @@
+// patina/db/turso_database.hpp — the Turso backend's database (local mode).
+//
+// `TursoDatabase` is Patina's asynchronous database: a SQLite-format file, read and
+// written by stock SQLite with Turso's vector SQL (vector32, vector64,
+// vector_extract, vector_distance_cos/l2/dot) registered natively, so a statement
+// gives the same result here as on a Turso server. It meets `AsyncDatabase`
+// (patina/db/concepts.hpp): every operation returns `boost::asio::awaitable<T>`.
+//
+// Execution: SQLite work runs on the database's own threads — reader threads with
+// read-only connections (reads run in parallel) and one writer thread with the only
+// read-write connection — never on the caller's thread. Every operation completes
+// by posting to the awaiting coroutine's executor, never inline. Exceptions raised
+// while an operation runs on a pool thread reach the awaiting caller.
+//
+// Errors: each `try_` operation is the primary form and returns `result<T>` for
+// expected failures (bad input, missing dimension, dimension mismatch, busy...);
+// the operation of the same name without `try_` returns the value and throws
+// `patina::exception` instead. Infrastructure failures (out of memory, a thread
+// that cannot start) are thrown by both.
+//
+// Vector search has two paths: the fast path (default) scans a contiguous in-memory
+// copy of each vector table, normalised, with the vectorised dot-product kernel; the
+// SQL path runs the statement a Turso server would run
+// (`SELECT id, vector_distance_cos(embedding, vector32(?)) AS d ... ORDER BY d`).
+// Both return the same ids in the same order. The in-memory copy follows every
+// write: writes through this object update it in place; writes by anyone else
+// (another connection, another process, the sqlite3 shell) are noticed at the next
+// search through per-table change counters kept by triggers, and the copy is
+// reloaded from a consistent snapshot.
+//
+// Lifetimes: arguments are copied before an operation starts, so they may die as
+// soon as the call returns. Each operation keeps the database's internals alive
+// until it completes: the object may be destroyed (or moved) while operations are in
+// flight; they complete normally, and the threads stop when the last one is done.
+// The executor's execution context must outlive the operations.
+//
+// Thread safety: a TursoDatabase may be used from several coroutines and threads at
+// once (the operations are internally synchronised); moving or destroying it must not
+// race with starting an operation on it.
+#pragma once
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <span>
+#include <string_view>
+#include <vector>
+
+#include "patina/core/result.hpp"
+#include "patina/db/concepts.hpp"
+#include "patina/db/types.hpp"
+
+namespace patina::db {
+
+namespace turso {
+struct database_state;
+struct database_access;
+}  // namespace turso
+
+enum class vector_search_path {
+  fast,  // in-memory exact scan (default)
+  sql,   // vector_distance_cos in SQL, as a Turso server runs it
+};
+
+struct turso_database_options {
+  // Reader threads (each with its own connection); 0 picks 2 to 4 by CPU count.
+  std::size_t reader_threads = 0;
+  vector_search_path search_path = vector_search_path::fast;
+};
+
+// Whether user SQL (`patina sql`) may change the database.
+enum class sql_access {
+  read_only,   // a statement that would write is refused with errc::read_only
+  read_write,  // `--write`
+};
+
+// Memory held by one vector table's in-memory copy (fast path).
+struct vector_cache_info {
+  std::size_t rows = 0;
+  std::size_t dimension = 0;
+  std::size_t bytes = 0;             // everything the copy holds
+  std::size_t raw_vector_bytes = 0;  // rows * dimension * 4, for comparison
+  std::uint64_t rebuilds = 0;        // full reloads from the table so far
+};
+
+class TursoDatabase {
+ public:
+  // Opens (creating if needed) the database file at `path` and brings its schema up to
+  // date; ":memory:" opens a private temporary file that is deleted with the database.
+  // Completes on `executor`. Errors: not_found (missing folder), not_a_database,
+  // corrupt_database, schema_too_new, read_only, busy, io_error.
+  static awaitable<result<TursoDatabase>> try_open(boost::asio::any_io_executor executor,
+                                                   std::filesystem::path path,
+                                                   turso_database_options options = {});
+  static awaitable<TursoDatabase> open(boost::asio::any_io_executor executor,
+                                       std::filesystem::path path,
+                                       turso_database_options options = {});
+
+  TursoDatabase(TursoDatabase&&) noexcept;
+  TursoDatabase& operator=(TursoDatabase&&) noexcept;
+  TursoDatabase(const TursoDatabase&) = delete;
+  TursoDatabase& operator=(const TursoDatabase&) = delete;
+  ~TursoDatabase();
+
+  // REQUIRES for every operation below: the object is not moved-from.
+  // Transactions never span operations: a lone BEGIN/COMMIT/SAVEPOINT is rolled back
+  // and refused (invalid_argument); execute_batch is the unit of atomicity.
+
+  // One statement with parameters bound to ?1..?N; its rows. Runs on a reader; a
+  // statement that writes is moved to the writer.
+  awaitable<result<query_result>> try_query(std::string_view sql, std::span<const value> params = {});
+  awaitable<query_result> query(std::string_view sql, std::span<const value> params = {});
+
+  // One statement on the writer: rows changed and the last rowid.
+  awaitable<result<exec_result>> try_execute(std::string_view sql, std::span<const value> params = {});
+  awaitable<exec_result> execute(std::string_view sql, std::span<const value> params = {});
+
+  // All statements in one transaction on the writer: all or nothing.
+  awaitable<result<void>> try_execute_batch(std::span<const statement> statements);
+  awaitable<void> execute_batch(std::span<const statement> statements);
+
+  // User SQL for `patina sql`: one statement. With sql_access::read_only a statement
+  // that would write is refused (errc::read_only, telling to pass --write).
+  awaitable<result<query_result>> try_run_sql(std::string_view sql, std::span<const value> params,
+                                              sql_access access);
+  awaitable<query_result> run_sql(std::string_view sql, std::span<const value> params,
+                                  sql_access access);
+
+  // Schema version recorded in the file (patina_schema).
+  awaitable<result<int>> try_schema_version();
+  awaitable<int> schema_version();
+
+  // Dimension the vector tables were created for; 0 if none.
+  awaitable<result<std::size_t>> try_vector_dimension();
+  awaitable<std::size_t> vector_dimension();
+
+  // Creates the vector tables for `dimension` (1..8192). If they exist with another
+  // dimension they are dropped and recreated empty, with the `embeddings` bookkeeping
+  // cleared, in one transaction. Errors: invalid_argument.
+  awaitable<result<void>> try_set_vector_dimension(std::size_t dimension);
+  awaitable<void> set_vector_dimension(std::size_t dimension);
+
+  // Inserts or replaces vectors (and their filter values) in one transaction.
+  // Errors: dimension_mismatch, invalid_argument (NaN/inf, no dimension set).
+  awaitable<result<void>> try_vector_upsert(vector_table table, std::span<const vector_item> items);
+  awaitable<void> vector_upsert(vector_table table, std::span<const vector_item> items);
+
+  // Removes vectors; absent ids are ignored. One transaction.
+  awaitable<result<void>> try_vector_delete(vector_table table, std::span<const std::int64_t> ids);
+  awaitable<void> vector_delete(vector_table table, std::span<const std::int64_t> ids);
+
+  // The k nearest vectors by cosine distance, nearest first (ties by ascending id),
+  // after the filter. Uses the path chosen at open unless one is given.
+  // Errors: dimension_mismatch (query), invalid_argument (NaN/inf query, a filter on
+  // a column the table lacks, no dimension set), dimension_mismatch or
+  // corrupt_database if a row holds a foreign vector (fast path; the SQL path reports
+  // the SQL function's error).
+  awaitable<result<std::vector<vector_match>>> try_vector_search(vector_table table,
+                                                                 std::span<const float> query,
+                                                                 const vector_filter& filter,
+                                                                 std::size_t k);
+  awaitable<result<std::vector<vector_match>>> try_vector_search(vector_table table,
+                                                                 std::span<const float> query,
+                                                                 const vector_filter& filter,
+                                                                 std::size_t k,
+                                                                 vector_search_path path);
+  awaitable<std::vector<vector_match>> vector_search(vector_table table, std::span<const float> query,
+                                                     const vector_filter& filter, std::size_t k);
+  awaitable<std::vector<vector_match>> vector_search(vector_table table, std::span<const float> query,
+                                                     const vector_filter& filter, std::size_t k,
+                                                     vector_search_path path);
+
+  // The in-memory copy of `table` right now (empty before the first fast search).
+  // Thread-safe; does not wait for running operations.
+  vector_cache_info vector_cache(vector_table table) const;
+  // Forgets every in-memory copy; the next fast search reloads. For code that
+  // changes the file behind SQLite's back (sync applying pulled pages).
+  void invalidate_vector_caches();
+
+  const std::filesystem::path& path() const noexcept;
+  boost::asio::any_io_executor get_executor() const noexcept;
+
+ private:
+  friend struct turso::database_access;
+  explicit TursoDatabase(std::shared_ptr<turso::database_state> state) noexcept;
+
+  std::shared_ptr<turso::database_state> state_;
+};
+
+static_assert(AsyncDatabase<TursoDatabase>, "TursoDatabase must meet the AsyncDatabase contract");
+
+}  // namespace patina::db

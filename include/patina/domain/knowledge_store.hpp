@@ -1,0 +1,213 @@
+// patina/domain/knowledge_store.hpp — add, list, get and remove beliefs and
+// observations.
+//
+// KnowledgeStore<DB> is a template over the database type: for a
+// db::SyncDatabase (SQLite build) its operations are plain calls; for a
+// db::AsyncDatabase (Turso build) the same names return awaitables. When an
+// EmbeddingsDatabase is attached, new items are embedded as they are added and
+// their vectors removed with them.
+//
+// Failure semantics: invalid input (empty text, confidence outside 0..1) throws
+// patina::exception with errc::invalid_argument before anything is written;
+// get/remove of an unknown id is errc::not_found. Database failures propagate.
+//
+// Thread safety: borrows the database (and embeddings database); as thread-safe
+// as the database it wraps. Both must outlive the store.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "patina/db/concepts.hpp"
+#include "patina/domain/detail/sql.hpp"
+#include "patina/domain/embeddings_database.hpp"
+#include "patina/domain/knowledge.hpp"
+
+namespace patina::domain {
+
+template <class DB>
+class KnowledgeStore {
+ public:
+  // REQUIRES: db (and embeddings, when given) outlive this object.
+  explicit KnowledgeStore(DB& db, EmbeddingsDatabase<DB>* embeddings = nullptr) : db_(db), embeddings_(embeddings) {}
+
+  // --- SQLite build (synchronous) ---------------------------------------------
+
+  belief add_belief(std::string statement, double confidence = 1.0)
+    requires db::SyncDatabase<DB>
+  {
+    auto b = detail::make_belief(std::move(statement), confidence).value();
+    const auto st = detail::insert_belief(b);
+    db_.execute(st.sql, st.params);
+    if (embeddings_ != nullptr) embeddings_->index(item_type::belief, b.id, b.statement);
+    return b;
+  }
+
+  observation add_observation(std::string content, observation_type type, std::string source = {})
+    requires db::SyncDatabase<DB>
+  {
+    auto o = detail::make_observation(std::move(content), type, std::move(source)).value();
+    const auto st = detail::insert_observation(o);
+    db_.execute(st.sql, st.params);
+    if (embeddings_ != nullptr) embeddings_->index(item_type::observation, o.id, o.content, detail::metadata_for(o));
+    return o;
+  }
+
+  std::vector<belief> list_beliefs()
+    requires db::SyncDatabase<DB>
+  {
+    const auto st = detail::select_beliefs();
+    return detail::beliefs_from(db_.query(st.sql, st.params));
+  }
+
+  std::vector<observation> list_observations(std::optional<observation_type> type = std::nullopt)
+    requires db::SyncDatabase<DB>
+  {
+    const auto st = detail::select_observations(type);
+    return detail::observations_from(db_.query(st.sql, st.params));
+  }
+
+  belief get_belief(std::int64_t id)
+    requires db::SyncDatabase<DB>
+  {
+    const auto st = detail::select_belief(id);
+    auto found = detail::beliefs_from(db_.query(st.sql, st.params));
+    if (found.empty()) throw not_found("belief", id);
+    return std::move(found.front());
+  }
+
+  observation get_observation(std::int64_t id)
+    requires db::SyncDatabase<DB>
+  {
+    const auto st = detail::select_observation(id);
+    auto found = detail::observations_from(db_.query(st.sql, st.params));
+    if (found.empty()) throw not_found("observation", id);
+    return std::move(found.front());
+  }
+
+  void remove_belief(std::int64_t id)
+    requires db::SyncDatabase<DB>
+  {
+    const auto st = detail::delete_belief(id);
+    if (db_.execute(st.sql, st.params).changes == 0) throw not_found("belief", id);
+    if (embeddings_ != nullptr) embeddings_->remove(item_type::belief, id);
+  }
+
+  void remove_observation(std::int64_t id)
+    requires db::SyncDatabase<DB>
+  {
+    const auto st = detail::delete_observation(id);
+    if (db_.execute(st.sql, st.params).changes == 0) throw not_found("observation", id);
+    if (embeddings_ != nullptr) embeddings_->remove(item_type::observation, id);
+  }
+
+  std::int64_t count(item_type type)
+    requires db::SyncDatabase<DB>
+  {
+    const auto st = detail::count_items(type);
+    return detail::count_from(db_.query(st.sql, st.params));
+  }
+
+#if defined(PATINA_BACKEND_TURSO)
+  // --- Turso build (asynchronous): same operations, same semantics -----------
+
+  db::awaitable<belief> add_belief(std::string statement, double confidence = 1.0)
+    requires db::AsyncDatabase<DB>
+  {
+    auto b = detail::make_belief(std::move(statement), confidence).value();
+    const auto st = detail::insert_belief(b);
+    co_await db_.execute(st.sql, st.params);
+    if (embeddings_ != nullptr) co_await embeddings_->index(item_type::belief, b.id, b.statement);
+    co_return b;
+  }
+
+  db::awaitable<observation> add_observation(std::string content, observation_type type, std::string source = {})
+    requires db::AsyncDatabase<DB>
+  {
+    auto o = detail::make_observation(std::move(content), type, std::move(source)).value();
+    const auto st = detail::insert_observation(o);
+    co_await db_.execute(st.sql, st.params);
+    if (embeddings_ != nullptr)
+      co_await embeddings_->index(item_type::observation, o.id, o.content, detail::metadata_for(o));
+    co_return o;
+  }
+
+  db::awaitable<std::vector<belief>> list_beliefs()
+    requires db::AsyncDatabase<DB>
+  {
+    const auto st = detail::select_beliefs();
+    const auto rows = co_await db_.query(st.sql, st.params);
+    co_return detail::beliefs_from(rows);
+  }
+
+  db::awaitable<std::vector<observation>> list_observations(std::optional<observation_type> type = std::nullopt)
+    requires db::AsyncDatabase<DB>
+  {
+    const auto st = detail::select_observations(type);
+    const auto rows = co_await db_.query(st.sql, st.params);
+    co_return detail::observations_from(rows);
+  }
+
+  db::awaitable<belief> get_belief(std::int64_t id)
+    requires db::AsyncDatabase<DB>
+  {
+    const auto st = detail::select_belief(id);
+    const auto rows = co_await db_.query(st.sql, st.params);
+    auto found = detail::beliefs_from(rows);
+    if (found.empty()) throw not_found("belief", id);
+    co_return std::move(found.front());
+  }
+
+  db::awaitable<observation> get_observation(std::int64_t id)
+    requires db::AsyncDatabase<DB>
+  {
+    const auto st = detail::select_observation(id);
+    const auto rows = co_await db_.query(st.sql, st.params);
+    auto found = detail::observations_from(rows);
+    if (found.empty()) throw not_found("observation", id);
+    co_return std::move(found.front());
+  }
+
+  db::awaitable<void> remove_belief(std::int64_t id)
+    requires db::AsyncDatabase<DB>
+  {
+    const auto st = detail::delete_belief(id);
+    const auto r = co_await db_.execute(st.sql, st.params);
+    if (r.changes == 0) throw not_found("belief", id);
+    if (embeddings_ != nullptr) co_await embeddings_->remove(item_type::belief, id);
+  }
+
+  db::awaitable<void> remove_observation(std::int64_t id)
+    requires db::AsyncDatabase<DB>
+  {
+    const auto st = detail::delete_observation(id);
+    const auto r = co_await db_.execute(st.sql, st.params);
+    if (r.changes == 0) throw not_found("observation", id);
+    if (embeddings_ != nullptr) co_await embeddings_->remove(item_type::observation, id);
+  }
+
+  db::awaitable<std::int64_t> count(item_type type)
+    requires db::AsyncDatabase<DB>
+  {
+    const auto st = detail::count_items(type);
+    const auto rows = co_await db_.query(st.sql, st.params);
+    co_return detail::count_from(rows);
+  }
+#endif
+
+ private:
+  static exception not_found(const char* what, std::int64_t id) {
+    return exception(errc::not_found,
+                     fmt::format("no {} with id {}; list them with `patina {} list`", what, id,
+                                 std::string_view(what) == "belief" ? "belief" : "observe"));
+  }
+
+  DB& db_;
+  EmbeddingsDatabase<DB>* embeddings_;
+};
+
+}  // namespace patina::domain

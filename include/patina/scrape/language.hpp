@@ -1,0 +1,52 @@
+// patina/scrape/language.hpp — the programming languages the scraper reads, and how a
+// file's language is decided.
+//
+// The language of a file is decided by its extension alone (case-insensitive), never by
+// its content: `.c .h` are C (a `.h` header is read as C because a C parser reads most
+// C++ headers' declarations too, while a C++ parser misreads some C, e.g. `new` or
+// `class` used as identifiers); `.cc .cpp .cxx .c++ .hpp .hh .hxx .h++ .ipp .tpp` are C++;
+// `.rs` Rust; `.py .pyi` Python; `.go` Go; `.js .mjs .cjs .jsx` JavaScript; `.ts .mts .cts`
+// TypeScript; `.tsx` TSX; `.java` Java. Anything else has no language and is not scraped.
+//
+// Thread safety: pure functions over values; safe from any thread.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string_view>
+
+namespace patina::scrape {
+
+enum class language : std::uint8_t {
+  c,
+  cpp,
+  rust,
+  python,
+  go,
+  javascript,
+  typescript,
+  tsx,
+  java,
+};
+
+inline constexpr std::array<language, 9> all_languages = {
+    language::c,          language::cpp,        language::rust,
+    language::python,     language::go,         language::javascript,
+    language::typescript, language::tsx,        language::java,
+};
+
+// Stable lower-case name, as stored: "c", "cpp", "rust", "python", "go", "javascript",
+// "typescript", "tsx", "java".
+std::string_view to_string(language lang) noexcept;
+
+// The language named by `name` (the names of to_string), or nullopt.
+std::optional<language> language_from_string(std::string_view name) noexcept;
+
+// The language of a file, from its path's extension; nullopt when it is not scraped.
+std::optional<language> detect_language(std::string_view path) noexcept;
+
+// The separator of qualified names: "::" for C, C++ and Rust, "." for the others.
+std::string_view qualifier_separator(language lang) noexcept;
+
+}  // namespace patina::scrape

@@ -1,0 +1,21 @@
+// Registration of the CLI's subcommands: one file per subcommand (cmd_<name>.cpp),
+// each adding itself to the app and setting the context's action when chosen.
+#pragma once
+
+namespace CLI {
+class App;
+}
+
+namespace patina::cli {
+
+class context;
+
+void add_init_command(CLI::App& app, context& ctx);
+void add_sql_command(CLI::App& app, context& ctx);
+
+inline void register_commands(CLI::App& app, context& ctx) {
+  add_init_command(app, ctx);
+  add_sql_command(app, ctx);
+}
+
+}  // namespace patina::cli

@@ -1,0 +1,179 @@
+#include "db/common/schema.hpp"
+
+#include <chrono>
+#include <string>
+
+namespace patina::db::detail {
+
+namespace {
+
+// Forward-only. Append a migration to change the schema; never edit a shipped one.
+// Every synced table has a single-column INTEGER PRIMARY KEY filled by the caller
+// from patina::new_id() (never AUTOINCREMENT): replicas insert without colliding.
+const std::vector<migration>& all_migrations() {
+  static const std::vector<migration> list = {
+      {1,
+       {
+           "CREATE TABLE patina_meta ("
+           " key TEXT PRIMARY KEY,"
+           " value TEXT NOT NULL)",
+           "CREATE TABLE beliefs ("
+           " id INTEGER PRIMARY KEY,"
+           " statement TEXT NOT NULL,"
+           " confidence REAL NOT NULL CHECK (confidence >= 0 AND confidence <= 1),"
+           " active INTEGER NOT NULL DEFAULT 1,"
+           " created_at INTEGER NOT NULL,"
+           " updated_at INTEGER NOT NULL)",
+           "CREATE INDEX beliefs_active_updated ON beliefs (active, updated_at)",
+           "CREATE TABLE observations ("
+           " id INTEGER PRIMARY KEY,"
+           " content TEXT NOT NULL,"
+           " obs_type TEXT NOT NULL"
+           "  CHECK (obs_type IN ('pattern','decision','challenge','technology','note')),"
+           " source TEXT,"
+           " created_at INTEGER NOT NULL,"
+           " updated_at INTEGER NOT NULL)",
+           "CREATE INDEX observations_type_created ON observations (obs_type, created_at)",
+           "CREATE INDEX observations_created ON observations (created_at)",
+           "CREATE TABLE embeddings ("
+           " item_id INTEGER PRIMARY KEY,"
+           " item_type TEXT NOT NULL,"
+           " model TEXT NOT NULL,"
+           " dimension INTEGER NOT NULL,"
+           " content_hash TEXT NOT NULL,"
+           " embedded_at INTEGER NOT NULL)",
+           "CREATE INDEX embeddings_type_model ON embeddings (item_type, model)",
+       }},
+  };
+  return list;
+}
+
+const char* const create_version_table =
+    "CREATE TABLE IF NOT EXISTS patina_schema ("
+    " version INTEGER PRIMARY KEY,"
+    " applied_at INTEGER NOT NULL)";
+
+error too_new_error(int found) {
+  return error{errc::schema_too_new,
+               "the database was written by a newer Patina (schema v" + std::to_string(found) +
+                   ", this build knows v" + std::to_string(latest_schema_version()) +
+                   "); upgrade Patina",
+               {}};
+}
+
+}  // namespace
+
+std::span<const migration> migrations() { return all_migrations(); }
+
+int latest_schema_version() noexcept {
+  const auto& list = all_migrations();
+  return list.empty() ? 0 : list.back().version;
+}
+
+std::int64_t unix_ms_now() noexcept {
+  const auto now = std::chrono::system_clock::now().time_since_epoch();
+  return std::chrono::duration_cast<std::chrono::milliseconds>(now).count();
+}
+
+result<int> read_schema_version(connection& conn) {
+  auto table = conn.query(
+      "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = 'patina_schema'");
+  if (!table) return fail(table.err());
+  if (std::get<std::int64_t>(table->rows.at(0).at(0)) == 0) return 0;
+  auto version = conn.query("SELECT coalesce(max(version), 0) FROM patina_schema");
+  if (!version) return fail(version.err());
+  const auto* n = std::get_if<std::int64_t>(&version->rows.at(0).at(0));
+  if (n == nullptr) {
+    return fail(errc::corrupt_database,
+                "the database's schema version is not a number; restore it from a backup");
+  }
+  return static_cast<int>(*n);
+}
+
+result<int> check_schema_version(connection& conn) {
+  auto version = read_schema_version(conn);
+  if (!version) return version;
+  if (*version > latest_schema_version()) return fail(too_new_error(*version));
+  return version;
+}
+
+result<int> apply_migrations(connection& conn) {
+  return conn.atomically([&]() -> result<int> {
+    // Re-read inside the write lock: another process may have migrated meanwhile.
+    auto current = check_schema_version(conn);
+    if (!current) return current;
+    if (*current == latest_schema_version()) return current;
+    if (auto created = conn.execute(create_version_table); !created) return fail(created.err());
+    for (const auto& m : all_migrations()) {
+      if (m.version <= *current) continue;
+      for (const auto sql : m.statements) {
+        if (auto done = conn.execute(sql); !done) {
+          auto err = done.err();
+          err.message = "migrating the database to schema v" + std::to_string(m.version) +
+                        " failed: " + err.message;
+          return fail(std::move(err));
+        }
+      }
+      const std::vector<value> row{std::int64_t{m.version}, unix_ms_now()};
+      auto recorded =
+          conn.execute("INSERT INTO patina_schema (version, applied_at) VALUES (?1, ?2)", row);
+      if (!recorded) return fail(recorded.err());
+    }
+    return latest_schema_version();
+  });
+}
+
+result<int> prepare_schema(connection& conn) {
+  auto version = check_schema_version(conn);
+  if (!version) return version;
+  if (*version == 0) {
+    // Never add Patina's tables to someone else's database.
+    auto objects = conn.query(
+        "SELECT count(*) FROM sqlite_schema WHERE name NOT LIKE 'sqlite\\_%' ESCAPE '\\'");
+    if (!objects) return fail(objects.err());
+    if (std::get<std::int64_t>(objects->rows.at(0).at(0)) != 0) {
+      return fail(errc::not_a_database,
+                  conn.path().string() +
+                      " is a SQLite database but not a Patina one (it has tables and no "
+                      "patina_schema); point --db at a Patina database or a new file");
+    }
+  }
+  if (conn.is_read_only()) return version;
+  bool will_write = *version < latest_schema_version();
+  if (!will_write && !conn.is_memory()) {
+    auto mode = conn.journal_mode();
+    if (!mode) return fail(mode.err());
+    will_write = *mode != "wal";
+  }
+  if (!will_write) return version;
+  // Only a database we are about to change gets the full check: a damaged file
+  // must be refused before the first write, and a healthy one opened in WAL
+  // with a current schema is left alone (the check reads the whole file).
+  if (*version > 0) {
+    if (auto healthy = conn.verify_integrity(); !healthy) return fail(healthy.err());
+  }
+  if (auto wal = conn.enable_wal(); !wal) return fail(wal.err());
+  return apply_migrations(conn);
+}
+
+result<std::optional<std::string>> read_meta(connection& conn, std::string_view key) {
+  const std::vector<value> params{std::string(key)};
+  auto rows = conn.query("SELECT value FROM patina_meta WHERE key = ?1", params);
+  if (!rows) return fail(rows.err());
+  if (rows->rows.empty()) return std::optional<std::string>();
+  const auto* text = std::get_if<std::string>(&rows->rows[0][0]);
+  if (text == nullptr) return std::optional<std::string>();
+  return std::optional<std::string>(*text);
+}
+
+result<void> write_meta(connection& conn, std::string_view key, std::string_view value_text) {
+  const std::vector<value> params{std::string(key), std::string(value_text)};
+  auto done = conn.execute(
+      "INSERT INTO patina_meta (key, value) VALUES (?1, ?2) "
+      "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+      params);
+  if (!done) return fail(done.err());
+  return {};
+}
+
+}  // namespace patina::db::detail

@@ -1,0 +1,24 @@
+// db/turso/database_access.hpp — private access to TursoDatabase's internals, for
+// the backend's own code and its tests.
+//
+// Thread safety: as TursoDatabase.
+#pragma once
+
+#include <functional>
+#include <memory>
+
+#include "patina/db/turso_database.hpp"
+
+namespace patina::db::turso {
+
+struct database_access {
+  // Wraps opened internals in the public type.
+  static TursoDatabase make(std::shared_ptr<database_state> state);
+
+  // Runs `body` on a reader thread as an operation does, completing on the awaiting
+  // coroutine's executor; an exception from `body` reaches the caller. For tests of
+  // the async bridge.
+  static awaitable<result<int>> run_on_reader(TursoDatabase& db, std::function<int()> body);
+};
+
+}  // namespace patina::db::turso

@@ -1,0 +1,792 @@
+// C and C++ extraction (one walker: the C grammar's node types are a subset of C++'s).
+#include <unordered_map>
+#include <unordered_set>
+
+#include "extract_common.hpp"
+#include "ts_languages.hpp"
+
+namespace patina::scrape::detail {
+namespace {
+
+enum : std::uint16_t {
+  r_include = role_first_language,
+  r_macro_def,
+  r_macro_function_def,
+  r_namespace,
+  r_template,
+  r_function_definition,
+  r_declaration,
+  r_field_declaration,
+  r_typedef,
+  r_alias,
+  r_struct,
+  r_union,
+  r_class,
+  r_enum,
+  r_enumerator,
+  r_access_specifier,
+  r_base_class_clause,
+  r_call,
+  r_new,
+  r_friend,
+  r_skip,  // subtrees with nothing to extract
+};
+
+const node_table& table_for(language lang) {
+  static const auto make = [](language l) {
+    return node_table(ts_language_for(l), {
+                                              {"comment", role_comment},
+                                              {"preproc_include", r_include},
+                                              {"preproc_def", r_macro_def},
+                                              {"preproc_function_def", r_macro_function_def},
+                                              {"namespace_definition", r_namespace},
+                                              {"template_declaration", r_template},
+                                              {"function_definition", r_function_definition},
+                                              {"declaration", r_declaration},
+                                              {"field_declaration", r_field_declaration},
+                                              {"type_definition", r_typedef},
+                                              {"alias_declaration", r_alias},
+                                              {"struct_specifier", r_struct},
+                                              {"union_specifier", r_union},
+                                              {"class_specifier", r_class},
+                                              {"enum_specifier", r_enum},
+                                              {"enumerator", r_enumerator},
+                                              {"access_specifier", r_access_specifier},
+                                              {"base_class_clause", r_base_class_clause},
+                                              {"call_expression", r_call},
+                                              {"new_expression", r_new},
+                                              {"friend_declaration", r_friend},
+                                              {"using_declaration", r_skip},
+                                              {"static_assert_declaration", r_skip},
+                                              {"concept_definition", r_skip},
+                                          });
+  };
+  static const node_table c = make(language::c);
+  static const node_table cpp = make(language::cpp);
+  return lang == language::c ? c : cpp;
+}
+
+// container_kind values for type scopes.
+enum : std::uint16_t { k_struct = 1, k_class, k_union, k_enum };
+
+bool is_name_like(TSNode n) {
+  const char* t = ts_node_type(n);
+  return std::strcmp(t, "identifier") == 0 || std::strcmp(t, "field_identifier") == 0 ||
+         std::strcmp(t, "qualified_identifier") == 0 || std::strcmp(t, "destructor_name") == 0 ||
+         std::strcmp(t, "operator_name") == 0 || std::strcmp(t, "template_function") == 0 ||
+         std::strcmp(t, "type_identifier") == 0 || std::strcmp(t, "template_method") == 0;
+}
+
+bool is_wrapping_declarator(TSNode n) {
+  const char* t = ts_node_type(n);
+  return std::strcmp(t, "pointer_declarator") == 0 || std::strcmp(t, "reference_declarator") == 0 ||
+         std::strcmp(t, "parenthesized_declarator") == 0 || std::strcmp(t, "attributed_declarator") == 0 ||
+         std::strcmp(t, "array_declarator") == 0 || std::strcmp(t, "init_declarator") == 0 ||
+         std::strcmp(t, "variadic_declarator") == 0;
+}
+
+class c_walker final : public walker_base {
+ public:
+  c_walker(const walk_input& in) : walker_base(in, table_for(in.lang)) {}
+
+ private:
+  // The declarator that makes a declaration a function.
+  struct function_shape {
+    TSNode fdecl{};      // function_declarator, or operator_cast
+    TSNode name{};       // the name node (for operator_cast: the operator_cast itself)
+    TSNode params{};     // parameter_list
+    TSNode qualifier{};  // qualified_identifier wrapping the name, if any
+    bool found = false;
+    bool cast = false;
+  };
+
+  static TSNode inner_declarator(TSNode n) {
+    TSNode d = field(n, "declarator");
+    if (!ts_node_is_null(d)) return d;
+    TSNode found{};
+    for_each_child(n, [&](TSNode c, const char*) {
+      if (!ts_node_is_null(found) || !ts_node_is_named(c)) return;
+      const char* t = ts_node_type(c);
+      if (std::strcmp(t, "type_qualifier") == 0 || std::strcmp(t, "attribute_specifier") == 0 ||
+          std::strcmp(t, "attribute_declaration") == 0 || std::strcmp(t, "ms_pointer_modifier") == 0 ||
+          std::strcmp(t, "comment") == 0) {
+        return;
+      }
+      found = c;
+    });
+    return found;
+  }
+
+  static function_shape find_function(TSNode declarator) {
+    function_shape s;
+    TSNode cur = declarator;
+    while (!ts_node_is_null(cur)) {
+      if (is(cur, "function_declarator")) {
+        TSNode inner = field(cur, "declarator");
+        if (!ts_node_is_null(inner) && is(inner, "qualified_identifier")) {
+          // S::operator bool() is a qualified_identifier whose name is an operator_cast.
+          TSNode last = inner;
+          while (is(last, "qualified_identifier")) last = field(last, "name");
+          if (!ts_node_is_null(last) && is(last, "operator_cast")) {
+            return cast_shape(last, inner);
+          }
+        }
+        if (!ts_node_is_null(inner) && is_name_like(inner)) {
+          s.fdecl = cur;
+          s.name = inner;
+          s.params = field(cur, "parameters");
+          if (is(inner, "qualified_identifier")) s.qualifier = inner;
+          s.found = true;
+          return s;
+        }
+        cur = inner;
+        continue;
+      }
+      if (is(cur, "operator_cast")) return cast_shape(cur, TSNode{});
+      if (is(cur, "qualified_identifier")) {
+        TSNode last = cur;
+        while (!ts_node_is_null(last) && is(last, "qualified_identifier")) last = field(last, "name");
+        if (!ts_node_is_null(last) && is(last, "operator_cast")) return cast_shape(last, cur);
+        break;
+      }
+      if (is_wrapping_declarator(cur)) {
+        cur = inner_declarator(cur);
+        continue;
+      }
+      break;
+    }
+    return s;
+  }
+
+  static function_shape cast_shape(TSNode cast, TSNode qualifier) {
+    function_shape s;
+    s.fdecl = cast;
+    s.name = cast;
+    s.cast = true;
+    s.qualifier = qualifier;
+    TSNode abs = field(cast, "declarator");
+    if (!ts_node_is_null(abs)) s.params = field(abs, "parameters");
+    s.found = true;
+    return s;
+  }
+
+  // The identifier a (parameter, variable or typedef) declarator declares, or null.
+  static TSNode declared_name(TSNode declarator) {
+    TSNode cur = declarator;
+    while (!ts_node_is_null(cur)) {
+      if (is(cur, "function_declarator")) {
+        cur = field(cur, "declarator");
+        continue;
+      }
+      if (is_name_like(cur)) return cur;
+      if (is_wrapping_declarator(cur)) {
+        cur = inner_declarator(cur);
+        continue;
+      }
+      break;
+    }
+    return TSNode{};
+  }
+
+  // The simple name of a name node: "draw", "~Widget", "operator==", "operator bool".
+  std::string simple_name(TSNode n) const {
+    while (!ts_node_is_null(n) && is(n, "qualified_identifier")) n = field(n, "name");
+    if (ts_node_is_null(n)) return {};
+    if (is(n, "template_function") || is(n, "template_method")) return simple_name(field(n, "name"));
+    if (is(n, "operator_cast")) return "operator " + collapse(text(field(n, "type")));
+    return collapse(text(n));
+  }
+
+  // The written scope of a qualified name, template arguments removed: "Widget", "a::B".
+  std::string written_scope(TSNode q) const {
+    std::string scope;
+    while (!ts_node_is_null(q) && is(q, "qualified_identifier")) {
+      TSNode s = field(q, "scope");
+      if (!ts_node_is_null(s)) {
+        if (!scope.empty()) scope += "::";
+        scope += strip_angle_groups(remove_spaces(text(s)));
+      }
+      q = field(q, "name");
+    }
+    return scope;
+  }
+
+  std::vector<parameter> parse_params(TSNode list) {
+    std::vector<parameter> out;
+    if (ts_node_is_null(list)) return out;
+    for_each_child(list, [&](TSNode c, const char*) {
+      if (!ts_node_is_named(c)) return;
+      const char* t = ts_node_type(c);
+      if (std::strcmp(t, "comment") == 0) return;
+      if (std::strcmp(t, "variadic_parameter") == 0) {
+        out.push_back({"...", ""});
+        return;
+      }
+      if (std::strcmp(t, "parameter_declaration") != 0 && std::strcmp(t, "optional_parameter_declaration") != 0 &&
+          std::strcmp(t, "variadic_parameter_declaration") != 0) {
+        out.push_back({collapse(text(c)), ""});
+        return;
+      }
+      const TSNode name = declared_name(field(c, "declarator"));
+      std::uint32_t end = ts_node_end_byte(c);
+      const TSNode def = field(c, "default_value");
+      if (!ts_node_is_null(def)) end = ts_node_start_byte(def);
+      const std::uint32_t start = ts_node_start_byte(c);
+      std::string type_text;
+      if (ts_node_is_null(name)) {
+        type_text = std::string(slice(start, end));
+      } else {
+        type_text = std::string(slice(start, ts_node_start_byte(name)));
+        type_text += slice(ts_node_end_byte(name), end);
+      }
+      std::string ty = collapse(type_text);
+      while (!ty.empty() && (ty.back() == '=' || ty.back() == ' ')) ty.pop_back();
+      out.push_back({ts_node_is_null(name) ? std::string() : collapse(text(name)), std::move(ty)});
+    });
+    // f(void) takes no parameters.
+    if (out.size() == 1 && out[0].name.empty() && out[0].type == "void") out.clear();
+    return out;
+  }
+
+  bool has_storage(TSNode n, std::string_view what) const {
+    bool found = false;
+    for_each_child(n, [&](TSNode c, const char*) {
+      if (!found && is(c, "storage_class_specifier") && text(c) == what) found = true;
+    });
+    return found;
+  }
+
+  std::string return_type(TSNode n, TSNode declarator, const function_shape& f) const {
+    if (f.cast) return collapse(text(field(f.fdecl, "type")));
+    std::string trailing;
+    for_each_child(f.fdecl, [&](TSNode c, const char*) {
+      if (is(c, "trailing_return_type")) {
+        std::string_view t = trim(text(c));
+        if (starts_with(t, "->")) t.remove_prefix(2);
+        trailing = collapse(t);
+      }
+    });
+    if (!trailing.empty()) return trailing;
+    std::string base;
+    const std::uint32_t decl_start = ts_node_start_byte(declarator);
+    for_each_child(n, [&](TSNode c, const char* fname) {
+      if (ts_node_start_byte(c) >= decl_start) return;
+      const bool is_type = fname != nullptr && std::strcmp(fname, "type") == 0;
+      bool is_qualifier = is(c, "type_qualifier");
+      if (is_qualifier) {
+        const std::string_view q = text(c);
+        if (q == "constexpr" || q == "consteval" || q == "constinit") is_qualifier = false;
+      }
+      if (!is_type && !is_qualifier) return;
+      if (!base.empty()) base += ' ';
+      base += text(c);
+    });
+    // Pointer and reference modifiers around the function declarator: `char *f()`.
+    std::string mods(slice(ts_node_start_byte(declarator), ts_node_start_byte(f.fdecl)));
+    mods += slice(ts_node_end_byte(f.fdecl), ts_node_end_byte(declarator));
+    return collapse(base + " " + mods);
+  }
+
+  bool in_type() const { return top().container == scope_type::type && top().container_kind != k_enum; }
+
+  // ---- visitors
+
+  void on_include(TSNode n) {
+    const TSNode p = field(n, "path");
+    if (ts_node_is_null(p)) return;
+    std::string_view t = trim(text(p));
+    if (t.size() >= 2 && ((t.front() == '<' && t.back() == '>') || (t.front() == '"' && t.back() == '"'))) {
+      t = t.substr(1, t.size() - 2);
+    }
+    add_import(std::string(t), {}, n);
+  }
+
+  void on_macro(TSNode n, bool function_like) {
+    if (!can_record()) return;
+    const TSNode name = field(n, "name");
+    if (ts_node_is_null(name)) return;
+    decl_head h = head(n);
+    symbol s;
+    s.name = collapse(text(name));
+    s.qualified_name = s.name;  // macros ignore scopes
+    s.kind = symbol_kind::macro;
+    s.start_line = h.start_row + 1;
+    s.end_line = end_row(n) + 1;
+    s.signature = signature(ts_node_start_byte(n), ts_node_end_byte(n), n);
+    s.doc = std::move(h.doc);
+    s.flags.is_public = true;
+    if (function_like) {
+      for_each_child(field(n, "parameters"), [&](TSNode c, const char*) {
+        if (ts_node_is_named(c) && !is(c, "comment")) s.parameters.push_back({collapse(text(c)), ""});
+        if (!ts_node_is_named(c) && text(c) == "...") s.parameters.push_back({"...", ""});
+      });
+    }
+    add_symbol(std::move(s));
+  }
+
+  void on_namespace(TSNode n) {
+    const TSNode name = field(n, "name");
+    if (ts_node_is_null(name)) {
+      frame& f = push_scope(no_symbol, scope_type::namespace_);
+      f.hidden = true;
+      return;
+    }
+    if (!can_record()) {
+      push_frame().record = false;
+      return;
+    }
+    decl_head h = head(n);
+    const std::string full = remove_spaces(text(name));
+    symbol s;
+    const auto last = full.rfind("::");
+    s.name = last == std::string::npos ? full : full.substr(last + 2);
+    s.qualified_name = qualify(full);
+    s.kind = symbol_kind::namespace_;
+    s.start_line = h.start_row + 1;
+    s.end_line = end_row(n) + 1;
+    const TSNode body = field(n, "body");
+    s.signature = signature(h.start_byte, ts_node_is_null(body) ? ts_node_end_byte(n) : ts_node_start_byte(body), n);
+    s.doc = std::move(h.doc);
+    s.flags.is_public = !top().hidden;
+    std::string q = s.qualified_name;
+    namespaces_.insert(q);
+    const std::uint32_t idx = add_symbol(std::move(s));
+    push_scope(idx, scope_type::namespace_, std::move(q), {});
+  }
+
+  void on_template(TSNode n) {
+    std::uint16_t count = 0;
+    for_each_child(field(n, "parameters"), [&](TSNode c, const char*) {
+      if (ts_node_is_named(c) && !is(c, "comment")) ++count;
+    });
+    frame& w = push_wrapper(n, ts_node_start_byte(n));
+    w.generic_count = count;
+  }
+
+  // Adds a function/method symbol for `n` (a definition, or a declaration whose
+  // declarator `declarator` is a function). Returns its index and qualified name.
+  std::pair<std::uint32_t, std::string> add_function(TSNode n, TSNode declarator, const function_shape& f,
+                                                     bool definition, const decl_head& h) {
+    symbol s;
+    s.name = simple_name(f.name);
+    const std::string scope = ts_node_is_null(f.qualifier) ? std::string() : written_scope(f.qualifier);
+    s.qualified_name = qualify(scope.empty() ? s.name : scope + "::" + s.name);
+    const bool member = in_type() && scope.empty();
+    if (member) {
+      s.kind = starts_with(s.name, "~")                ? symbol_kind::destructor
+               : s.name == top().container_name ? symbol_kind::constructor
+                                                       : symbol_kind::method;
+    } else if (!scope.empty()) {
+      const auto sep = scope.rfind("::");
+      const std::string last = sep == std::string::npos ? scope : scope.substr(sep + 2);
+      if (s.name == "~" + last) {
+        s.kind = symbol_kind::destructor;
+      } else if (s.name == last) {
+        s.kind = symbol_kind::constructor;
+      } else if (namespaces_.count(qualify(scope)) != 0 || namespaces_.count(scope) != 0) {
+        s.kind = symbol_kind::function;
+      } else {
+        s.kind = symbol_kind::method;
+      }
+    } else {
+      s.kind = symbol_kind::function;
+    }
+    s.start_line = h.start_row + 1;
+    s.end_line = end_row(n) + 1;
+    s.parameters = parse_params(f.params);
+    if (s.kind != symbol_kind::constructor && s.kind != symbol_kind::destructor) {
+      s.return_type = return_type(n, declarator, f);
+    }
+    s.flags.is_static = has_storage(n, "static");
+    bool is_virtual = has_child(n, "virtual");
+    bool is_const = false;
+    const TSNode quals = f.cast ? field(f.fdecl, "declarator") : f.fdecl;
+    for_each_child(quals, [&](TSNode c, const char*) {
+      if (is(c, "virtual_specifier")) is_virtual = true;
+      if (is(c, "type_qualifier") && text(c) == "const") is_const = true;
+    });
+    s.flags.is_virtual = is_virtual;
+    s.flags.is_const = is_const;
+    const TSNode def = field(n, "default_value");
+    if (!definition && !ts_node_is_null(def) && text(def) == "0") {
+      s.flags.is_abstract = true;
+      s.flags.is_virtual = true;
+    }
+    s.flags.is_declaration = !definition;
+    if (member) {
+      s.flags.is_public = top().members_public && !top().hidden;
+    } else {
+      s.flags.is_public = !s.flags.is_static && !top().hidden;
+    }
+    s.generic_count = h.wrapper != nullptr ? h.wrapper->generic_count : 0;
+    s.doc = h.doc;
+    const std::uint32_t sig_start = h.wrapper != nullptr ? h.wrapper->sig_start : ts_node_start_byte(n);
+    std::uint32_t sig_end = ts_node_end_byte(n);
+    if (definition) {
+      for_each_child(n, [&](TSNode c, const char* fname) {
+        if (is(c, "field_initializer_list") || (fname != nullptr && std::strcmp(fname, "body") == 0)) {
+          sig_end = std::min(sig_end, ts_node_start_byte(c));
+        }
+      });
+    }
+    s.signature = signature(sig_start, sig_end, n);
+    // An out-of-line member definition takes its access and virtual/static-ness from the
+    // in-class declaration with the same parameter types, when this file has it.
+    if (!member && !scope.empty() && s.kind != symbol_kind::function) {
+      if (auto it = declarations_.find(s.qualified_name); it != declarations_.end()) {
+        for (std::uint32_t i : it->second) {
+          const symbol& d = sym(i);
+          if (d.parameters.size() != s.parameters.size()) continue;
+          bool same = true;
+          for (std::size_t k = 0; k < d.parameters.size() && same; ++k) {
+            same = d.parameters[k].type == s.parameters[k].type;
+          }
+          if (!same) continue;
+          s.flags.is_public = d.flags.is_public;
+          s.flags.is_virtual = s.flags.is_virtual || d.flags.is_virtual;
+          s.flags.is_static = d.flags.is_static;
+          s.parent = d.parent;
+          break;
+        }
+      }
+    }
+    std::string q = s.qualified_name;
+    const bool remember = !definition && member;
+    const std::uint32_t idx = add_symbol(std::move(s));
+    if (remember) declarations_[q].push_back(idx);
+    return {idx, std::move(q)};
+  }
+
+  void on_function_definition(TSNode n) {
+    const TSNode declarator = field(n, "declarator");
+    const function_shape f = find_function(declarator);
+    if (!f.found || !can_record()) {
+      push_scope(no_symbol, scope_type::function);
+      return;
+    }
+    const decl_head h = head(n);
+    auto [idx, q] = add_function(n, declarator, f, true, h);
+    push_scope(idx, scope_type::function, std::move(q), {});
+  }
+
+  static bool has_body(TSNode specifier) {
+    if (ts_node_is_null(specifier)) return false;
+    const char* t = ts_node_type(specifier);
+    if (std::strcmp(t, "struct_specifier") != 0 && std::strcmp(t, "union_specifier") != 0 &&
+        std::strcmp(t, "class_specifier") != 0 && std::strcmp(t, "enum_specifier") != 0) {
+      return false;
+    }
+    return !ts_node_is_null(field(specifier, "body"));
+  }
+
+  // Segment of a multi-declarator declaration belonging to `d`: up to the next , or ;.
+  std::uint32_t segment_end(TSNode n, TSNode d) const {
+    std::uint32_t end = ts_node_end_byte(n);
+    const std::uint32_t ds = ts_node_start_byte(d);
+    bool done = false;
+    for_each_child(n, [&](TSNode c, const char*) {
+      if (done || ts_node_start_byte(c) <= ds || ts_node_is_named(c)) return;
+      const std::string_view t = text(c);
+      if (t == "," || t == ";") {
+        end = ts_node_start_byte(c);
+        done = true;
+      }
+    });
+    return end;
+  }
+
+  void on_declaration(TSNode n) {
+    const decl_head h = head(n);
+    const TSNode type_node = field(n, "type");
+    const bool type_has_body = has_body(type_node);
+    if (top().in_function) {
+      if (type_has_body) push_wrapper(n, ts_node_start_byte(n));
+      return;
+    }
+    const bool record = can_record();
+    const std::vector<TSNode> declarators = fields(n, "declarator");
+    if (record) {
+      for (TSNode d : declarators) {
+        const function_shape f = find_function(d);
+        if (f.found) {
+          add_function(n, d, f, false, h);
+        } else {
+          add_variable(n, d, declarators.size(), h, type_node, type_has_body);
+        }
+      }
+    }
+    if (type_has_body) push_wrapper(n, ts_node_start_byte(n));
+  }
+
+  void add_variable(TSNode n, TSNode d, std::size_t declarator_count, const decl_head& h, TSNode type_node,
+                    bool type_has_body) {
+    const TSNode name = declared_name(d);
+    if (ts_node_is_null(name)) return;
+    symbol s;
+    s.name = simple_name(name);
+    const std::string scope = is(name, "qualified_identifier") ? written_scope(name) : std::string();
+    s.qualified_name = qualify(scope.empty() ? s.name : scope + "::" + s.name);
+    bool has_const = false;
+    bool has_constexpr = false;
+    for_each_child(n, [&](TSNode c, const char*) {
+      if (!is(c, "type_qualifier")) return;
+      const std::string_view q = text(c);
+      if (q == "const") has_const = true;
+      if (q == "constexpr") has_constexpr = true;
+    });
+    bool pointer = false;
+    bool pointer_const = false;
+    for (TSNode cur = d; !ts_node_is_null(cur) && is_wrapping_declarator(cur); cur = inner_declarator(cur)) {
+      if (is(cur, "pointer_declarator") || is(cur, "array_declarator")) {
+        if (!pointer) {
+          // The outermost pointer's own qualifier decides whether the object is const.
+          for_each_child(cur, [&](TSNode c, const char*) {
+            if (is(c, "type_qualifier") && text(c) == "const") pointer_const = true;
+          });
+        }
+        pointer = true;
+      }
+    }
+    const bool is_const = has_constexpr || (has_const && !pointer) || pointer_const;
+    const bool is_static = has_storage(n, "static");
+    const bool member = in_type();
+    if (member) {
+      s.kind = (is_static && is_const) ? symbol_kind::constant : symbol_kind::field;
+      s.flags.is_public = top().members_public && !top().hidden;
+    } else {
+      s.kind = is_const ? symbol_kind::constant : symbol_kind::variable;
+      s.flags.is_public = !is_static && !top().hidden;
+    }
+    s.flags.is_static = is_static;
+    s.flags.is_const = is_const;
+    s.flags.is_declaration = has_storage(n, "extern") && !is(d, "init_declarator");
+    s.start_line = h.start_row + 1;
+    s.end_line = end_row(n) + 1;
+    s.doc = h.doc;
+    const std::uint32_t start = h.wrapper != nullptr ? h.wrapper->sig_start : ts_node_start_byte(n);
+    if (declarator_count == 1 && !type_has_body) {
+      s.signature = signature(start, ts_node_end_byte(n), n);
+    } else {
+      const std::uint32_t prefix_end =
+          type_has_body ? ts_node_start_byte(field(type_node, "body")) : ts_node_start_byte(fields(n, "declarator").front());
+      std::string sig = signature(start, prefix_end, n);
+      sig += ' ';
+      sig += signature(ts_node_start_byte(d), segment_end(n, d), n);
+      s.signature = std::move(sig);
+    }
+    add_symbol(std::move(s));
+  }
+
+  void on_typedef(TSNode n) {
+    const decl_head h = head(n);
+    const TSNode type_node = field(n, "type");
+    const std::vector<TSNode> declarators = fields(n, "declarator");
+    // `typedef struct { ... } point;` names the anonymous struct `point`.
+    TSNode consumed{};
+    if (has_body(type_node) && ts_node_is_null(field(type_node, "name")) && !declarators.empty() &&
+        is(declarators.front(), "type_identifier")) {
+      consumed = declarators.front();
+    }
+    if (!top().in_function && can_record()) {
+      for (TSNode d : declarators) {
+        if (!ts_node_is_null(consumed) && ts_node_eq(d, consumed)) continue;
+        const TSNode name = declared_name(d);
+        if (ts_node_is_null(name)) continue;
+        symbol s;
+        s.name = collapse(text(name));
+        s.qualified_name = qualify(s.name);
+        s.kind = symbol_kind::type_alias;
+        s.start_line = h.start_row + 1;
+        s.end_line = end_row(n) + 1;
+        s.doc = h.doc;
+        const std::uint32_t start = h.wrapper != nullptr ? h.wrapper->sig_start : ts_node_start_byte(n);
+        if (has_body(type_node)) {
+          s.signature = signature(start, ts_node_start_byte(field(type_node, "body")), n) + " " +
+                        signature(ts_node_start_byte(d), segment_end(n, d), n);
+        } else if (declarators.size() == 1) {
+          s.signature = signature(start, ts_node_end_byte(n), n);
+        } else {
+          s.signature = signature(start, ts_node_start_byte(declarators.front()), n) + " " +
+                        signature(ts_node_start_byte(d), segment_end(n, d), n);
+        }
+        s.flags.is_public = in_type() ? top().members_public && !top().hidden : !top().hidden;
+        add_symbol(std::move(s));
+      }
+    }
+    frame& w = push_wrapper(n, ts_node_start_byte(n));
+    if (!ts_node_is_null(consumed)) w.alias_name = collapse(text(consumed));
+  }
+
+  void on_alias(TSNode n) {
+    if (top().in_function || !can_record()) return;
+    const TSNode name = field(n, "name");
+    if (ts_node_is_null(name)) return;
+    const decl_head h = head(n);
+    symbol s;
+    s.name = collapse(text(name));
+    s.qualified_name = qualify(s.name);
+    s.kind = symbol_kind::type_alias;
+    s.start_line = h.start_row + 1;
+    s.end_line = end_row(n) + 1;
+    s.doc = h.doc;
+    s.generic_count = h.wrapper != nullptr ? h.wrapper->generic_count : 0;
+    const std::uint32_t start = h.wrapper != nullptr ? h.wrapper->sig_start : ts_node_start_byte(n);
+    s.signature = signature(start, ts_node_end_byte(n), n);
+    s.flags.is_public = in_type() ? top().members_public && !top().hidden : !top().hidden;
+    add_symbol(std::move(s));
+  }
+
+  bool on_type(TSNode n, std::uint16_t role) {
+    const TSNode body = field(n, "body");
+    if (ts_node_is_null(body)) return false;  // a use or forward declaration
+    const TSNode name_node = field(n, "name");
+    const frame* w = wrapper();
+    const bool from_typedef = ts_node_is_null(name_node) && w != nullptr && !w->alias_name.empty();
+    const std::uint16_t kind_code = role == r_class ? k_class : role == r_union ? k_union : role == r_enum ? k_enum : k_struct;
+    if (ts_node_is_null(name_node) && !from_typedef) {
+      // Anonymous: an anonymous enum's enumerators and an anonymous member union's
+      // fields belong to the enclosing scope.
+      const bool members_public = top().members_public;
+      const bool keep = kind_code == k_enum || in_type();
+      frame& f = push_scope(no_symbol, scope_type::type);
+      f.container_kind = kind_code;
+      f.members_public = members_public;
+      f.container_public = !top().hidden;
+      if (!keep) f.record = false;
+      return true;
+    }
+    if (!can_record()) {
+      push_frame().record = false;
+      return true;
+    }
+    decl_head h = head(n);
+    symbol s;
+    s.name = from_typedef ? w->alias_name : collapse(text(name_node));
+    s.qualified_name = qualify(s.name);
+    s.kind = role == r_class   ? symbol_kind::class_
+             : role == r_union ? symbol_kind::union_
+             : role == r_enum  ? symbol_kind::enum_
+                               : symbol_kind::struct_;
+    s.start_line = h.start_row + 1;
+    s.end_line = end_row(n) + 1;
+    s.doc = std::move(h.doc);
+    s.generic_count = h.wrapper != nullptr ? h.wrapper->generic_count : 0;
+    const std::uint32_t start = h.wrapper != nullptr ? h.wrapper->sig_start : ts_node_start_byte(n);
+    s.signature = signature(start, ts_node_start_byte(body), n);
+    if (from_typedef) s.signature += " " + s.name;
+    s.flags.is_public = in_type() ? top().members_public && !top().hidden : !top().hidden;
+    const bool scoped_enum = role == r_enum && (has_child(n, "class") || has_child(n, "struct"));
+    std::string q = s.qualified_name;
+    std::string simple = s.name;
+    const std::uint32_t idx = add_symbol(std::move(s));
+    // Unscoped enumerators live in the enclosing scope.
+    std::string prefix = (role == r_enum && !scoped_enum) ? current_prefix() : q;
+    frame& f = push_scope(idx, scope_type::type, std::move(prefix), std::move(simple));
+    f.container_kind = kind_code;
+    f.members_public = role != r_class;
+    return true;
+  }
+
+  void on_enumerator(TSNode n) {
+    if (top().container != scope_type::type || top().container_kind != k_enum || !can_record()) return;
+    const TSNode name = field(n, "name");
+    if (ts_node_is_null(name)) return;
+    decl_head h = head(n);
+    symbol s;
+    s.name = collapse(text(name));
+    s.qualified_name = qualify(s.name);
+    s.kind = symbol_kind::enum_member;
+    s.start_line = h.start_row + 1;
+    s.end_line = end_row(n) + 1;
+    s.signature = signature(ts_node_start_byte(n), ts_node_end_byte(n), n);
+    s.doc = std::move(h.doc);
+    s.flags.is_public = top().container_public;
+    s.flags.is_const = true;
+    add_symbol(std::move(s));
+  }
+
+  std::string render_callee(TSNode f, int budget) const {
+    if (ts_node_is_null(f)) return {};
+    const char* t = ts_node_type(f);
+    if (budget > 0) {
+      if (std::strcmp(t, "identifier") == 0 || std::strcmp(t, "field_identifier") == 0 || std::strcmp(t, "this") == 0) {
+        return std::string(text(f));
+      }
+      if (std::strcmp(t, "qualified_identifier") == 0) return strip_angle_groups(remove_spaces(text(f)));
+      if (std::strcmp(t, "template_function") == 0 || std::strcmp(t, "template_method") == 0) {
+        return render_callee(field(f, "name"), budget - 1);
+      }
+      if (std::strcmp(t, "field_expression") == 0) {
+        std::string op = ".";
+        for_each_child(f, [&](TSNode c, const char*) {
+          if (!ts_node_is_named(c) && (text(c) == "->" || text(c) == ".")) op = std::string(text(c));
+        });
+        std::string obj = render_callee(field(f, "argument"), budget - 1);
+        return obj + op + render_callee(field(f, "field"), budget - 1);
+      }
+      if (std::strcmp(t, "call_expression") == 0) return render_callee(field(f, "function"), budget - 1) + "()";
+      if (std::strcmp(t, "lambda_expression") == 0) return {};
+      if (std::strcmp(t, "parenthesized_expression") == 0) {
+        const std::vector<TSNode> kids = named_children(f);
+        if (kids.size() == 1 && is(kids[0], "lambda_expression")) return {};
+      }
+    }
+    return collapsed_text(f, 120);
+  }
+
+  void on_call(TSNode n) {
+    std::string callee = render_callee(field(n, "function"), 16);
+    if (callee == "static_cast" || callee == "dynamic_cast" || callee == "reinterpret_cast" ||
+        callee == "const_cast") {
+      return;
+    }
+    add_call(std::move(callee), call_kind::call, n);
+  }
+
+  void on_new(TSNode n) {
+    const TSNode t = field(n, "type");
+    if (ts_node_is_null(t)) return;
+    add_call(strip_angle_groups(remove_spaces(text(t))), call_kind::construct, n);
+  }
+
+  bool visit(TSNode n, std::uint16_t role) override {
+    switch (role) {
+      case r_include: on_include(n); return false;
+      case r_macro_def: on_macro(n, false); return false;
+      case r_macro_function_def: on_macro(n, true); return false;
+      case r_namespace: on_namespace(n); return true;
+      case r_template: on_template(n); return true;
+      case r_function_definition: on_function_definition(n); return true;
+      case r_declaration:
+      case r_field_declaration: on_declaration(n); return true;
+      case r_typedef: on_typedef(n); return true;
+      case r_alias: on_alias(n); return false;
+      case r_struct:
+      case r_union:
+      case r_class:
+      case r_enum: return on_type(n, role);
+      case r_enumerator: on_enumerator(n); return true;
+      case r_access_specifier:
+        if (top().container == scope_type::type) top().members_public = text(n) == "public";
+        return false;
+      case r_call: on_call(n); return true;
+      case r_new: on_new(n); return true;
+      case r_base_class_clause:
+      case r_friend:
+      case r_skip: return false;
+      default: return true;
+    }
+  }
+
+  std::unordered_set<std::string> namespaces_;
+  std::unordered_map<std::string, std::vector<std::uint32_t>> declarations_;
+};
+
+}  // namespace
+
+void extract_c_family(const walk_input& in, TSNode root) {
+  c_walker w(in);
+  w.run(root, {});
+}
+
+}  // namespace patina::scrape::detail

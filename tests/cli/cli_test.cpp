@@ -1,0 +1,177 @@
+// End-to-end tests of the `patina` command: the built binary, run as a
+// subprocess in a temporary directory, checked by exit code and output.
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "patina/backend.hpp"
+#include "subprocess.hpp"
+
+namespace fs = std::filesystem;
+using patina::test::process_options;
+using patina::test::process_result;
+
+namespace {
+
+class temp_dir {
+ public:
+  temp_dir() {
+    std::random_device rd;
+    path_ = fs::temp_directory_path() / ("patina-cli-" + std::to_string(rd()) + std::to_string(rd()));
+    fs::create_directories(path_);
+  }
+  ~temp_dir() {
+    std::error_code ec;
+    fs::remove_all(path_, ec);
+  }
+  const fs::path& path() const { return path_; }
+
+ private:
+  fs::path path_;
+};
+
+class cli : public ::testing::Test {
+ protected:
+  process_result patina(std::vector<std::string> args, process_options opts = {}) {
+    args.insert(args.begin(), PATINA_CLI_PATH);
+    if (opts.cwd.empty()) opts.cwd = dir_.path();
+    // Tests must not depend on the developer's environment.
+    for (const char* v : {"PATINA_DB", "PATINA_TURSO_URL", "PATINA_TURSO_TOKEN", "PATINA_MODEL_DIR"})
+      opts.unset_env.emplace_back(v);
+    return patina::test::run_process(args, opts);
+  }
+
+  void init_project() {
+    auto r = patina({"init"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+  }
+
+  temp_dir dir_;
+};
+
+TEST_F(cli, version_names_the_backend) {
+  auto r = patina({"--version"});
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_NE(r.out.find("patina "), std::string::npos);
+  EXPECT_NE(r.out.find(std::string("backend: ") + patina::backend_name), std::string::npos) << r.out;
+}
+
+TEST_F(cli, help_lists_commands) {
+  auto r = patina({"--help"});
+  EXPECT_EQ(r.exit_code, 0);
+  for (const char* c : {"init", "sql"}) EXPECT_NE(r.out.find(c), std::string::npos) << c;
+}
+
+TEST_F(cli, unknown_command_is_usage_error) {
+  auto r = patina({"frobnicate"});
+  EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
+}
+
+TEST_F(cli, unknown_option_is_usage_error) {
+  auto r = patina({"--no-such-option"});
+  EXPECT_EQ(r.exit_code, 2);
+  auto s = patina({"sql", "select 1", "--bogus"});
+  EXPECT_EQ(s.exit_code, 2);
+}
+
+TEST_F(cli, no_command_prints_help_and_is_usage_error) {
+  auto r = patina({});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("init"), std::string::npos);
+}
+
+TEST_F(cli, init_creates_project_and_refuses_to_clobber) {
+  auto r = patina({"init"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(fs::exists(dir_.path() / ".patina" / "config.toml"));
+  EXPECT_TRUE(fs::exists(dir_.path() / ".patina" / "patina.db"));
+
+  auto again = patina({"init"});
+  EXPECT_EQ(again.exit_code, 1);
+  EXPECT_NE(again.err.find("--force"), std::string::npos) << again.err;
+
+  auto forced = patina({"init", "--force"});
+  EXPECT_EQ(forced.exit_code, 0) << forced.err;
+}
+
+TEST_F(cli, sql_without_project_is_user_error) {
+  auto r = patina({"sql", "select 1"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("patina init"), std::string::npos) << r.err;
+}
+
+TEST_F(cli, sql_with_missing_db_file_is_user_error) {
+  auto r = patina({"--db", (dir_.path() / "nope.db").string(), "sql", "select 1"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("nope.db"), std::string::npos) << r.err;
+}
+
+TEST_F(cli, sql_prints_table_and_json) {
+  init_project();
+  auto r = patina({"sql", "select 1 as one, 'two' as two, NULL as three, x'0102' as four"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("one"), std::string::npos);
+  EXPECT_NE(r.out.find("two"), std::string::npos);
+
+  auto j = patina({"sql", "select 1 as one, 2.5 as half, 'two' as two, NULL as three, x'0102' as four", "--json"});
+  ASSERT_EQ(j.exit_code, 0) << j.err;
+  auto doc = nlohmann::json::parse(j.out);
+  EXPECT_EQ(doc["columns"], nlohmann::json({"one", "half", "two", "three", "four"}));
+  ASSERT_EQ(doc["rows"].size(), 1u);
+  EXPECT_EQ(doc["rows"][0][0], 1);
+  EXPECT_EQ(doc["rows"][0][1], 2.5);
+  EXPECT_EQ(doc["rows"][0][2], "two");
+  EXPECT_TRUE(doc["rows"][0][3].is_null());
+  EXPECT_EQ(doc["rows"][0][4]["base64"], "AQI=");
+}
+
+TEST_F(cli, sql_is_read_only_unless_write) {
+  init_project();
+  auto r = patina({"sql", "create table t(x)"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("--write"), std::string::npos) << r.err;
+  auto w = patina({"sql", "create table t(x)", "--write"});
+  EXPECT_EQ(w.exit_code, 0) << w.err;
+  auto q = patina({"sql", "select count(*) from t", "--json"});
+  EXPECT_EQ(q.exit_code, 0) << q.err;
+}
+
+TEST_F(cli, sql_error_is_user_error) {
+  init_project();
+  auto r = patina({"sql", "select * from no_such_table"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("no_such_table"), std::string::npos) << r.err;
+}
+
+TEST_F(cli, sql_has_the_backends_vector_functions) {
+  init_project();
+#if defined(PATINA_BACKEND_TURSO)
+  auto r = patina({"sql", "select vector_extract(vector32('[1, 2.5, -3]')) as v", "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(nlohmann::json::parse(r.out)["rows"][0][0], "[1,2.5,-3]");
+#else
+  auto r = patina({"sql", "select vec_version() as v", "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(nlohmann::json::parse(r.out)["rows"][0][0], "v0.1.9");
+#endif
+}
+
+#if defined(PATINA_BACKEND_SQLITE)
+TEST_F(cli, missing_sqlite_vec_names_path_and_fix) {
+  init_project();
+  process_options opts;
+  opts.env["PATINA_SQLITE_VEC"] = (dir_.path() / "missing" / "vec0.so").string();
+  auto r = patina({"sql", "select 1"}, opts);
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("missing/vec0.so"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("scripts/setup"), std::string::npos) << r.err;
+}
+#endif
+
+}  // namespace
