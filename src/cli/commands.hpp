@@ -12,9 +12,17 @@ class context;
 
 void add_init_command(CLI::App& app, context& ctx);
 void add_sql_command(CLI::App& app, context& ctx);
+void add_belief_command(CLI::App& app, context& ctx);
+void add_observe_command(CLI::App& app, context& ctx);
+void add_search_command(CLI::App& app, context& ctx);
+void add_status_command(CLI::App& app, context& ctx);
 
 inline void register_commands(CLI::App& app, context& ctx) {
   add_init_command(app, ctx);
+  add_belief_command(app, ctx);
+  add_observe_command(app, ctx);
+  add_search_command(app, ctx);
+  add_status_command(app, ctx);
   add_sql_command(app, ctx);
 }
 
