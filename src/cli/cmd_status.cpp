@@ -20,8 +20,9 @@ struct status_options {
 // count(*) of a table, or 0 when the table does not exist yet (code tables
 // appear with the first scrape).
 task<std::int64_t> count_rows(database& db, const std::string& table) {
-  auto exists = PATINA_AWAIT db.query("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?1",
-                                      {db::value{table}});
+  const std::vector<db::value> params{db::value{table}};
+  auto exists =
+      PATINA_AWAIT db.query("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?1", params);
   if (domain::detail::count_from(exists) == 0) PATINA_RETURN 0;
   auto n = PATINA_AWAIT db.query("SELECT count(*) FROM " + table, {});
   PATINA_RETURN domain::detail::count_from(n);
