@@ -234,10 +234,10 @@ class c_walker final : public walker_base {
       const std::uint32_t start = ts_node_start_byte(c);
       std::string type_text;
       if (ts_node_is_null(name)) {
-        type_text = std::string(slice(start, end));
+        type_text = uncommented(start, end, c);
       } else {
-        type_text = std::string(slice(start, ts_node_start_byte(name)));
-        type_text += slice(ts_node_end_byte(name), end);
+        type_text = uncommented(start, ts_node_start_byte(name), c);
+        type_text += uncommented(ts_node_end_byte(name), end, c);
       }
       std::string ty = collapse(type_text);
       while (!ty.empty() && (ty.back() == '=' || ty.back() == ' ')) ty.pop_back();

@@ -137,41 +137,43 @@ std::vector<TSNode> walker_base::fields(TSNode n, const char* name) {
   return out;
 }
 
-std::string walker_base::signature(std::uint32_t start, std::uint32_t end, TSNode within) {
+std::string walker_base::uncommented(std::uint32_t start, std::uint32_t end, TSNode within) {
   const std::string_view raw = slice(start, end);
-  std::string buf;
   const bool may_have_comments = raw.find("/*") != std::string_view::npos ||
                                  raw.find("//") != std::string_view::npos ||
                                  (in_.lang == language::python && raw.find('#') != std::string_view::npos);
-  if (may_have_comments) {
-    // Blank out the comments inside the range: walk only the subtrees that overlap it.
-    buf.assign(raw);
-    TSTreeCursor c = ts_tree_cursor_new(within);
-    for (;;) {
-      const TSNode n = ts_tree_cursor_current_node(&c);
-      const std::uint32_t ns = ts_node_start_byte(n);
-      const std::uint32_t ne = ts_node_end_byte(n);
-      bool descend = false;
-      if (ne > start && ns < end) {
-        if (table_(ts_node_symbol(n)) == role_comment) {
-          for (std::uint32_t i = std::max(ns, start); i < std::min(ne, end); ++i) buf[i - start] = ' ';
-        } else {
-          descend = true;
-        }
+  std::string buf(raw);
+  if (!may_have_comments) return buf;
+  // Blank out the comments inside the range: walk only the subtrees that overlap it.
+  TSTreeCursor c = ts_tree_cursor_new(within);
+  for (;;) {
+    const TSNode n = ts_tree_cursor_current_node(&c);
+    const std::uint32_t ns = ts_node_start_byte(n);
+    const std::uint32_t ne = ts_node_end_byte(n);
+    bool descend = false;
+    if (ne > start && ns < end) {
+      if (table_(ts_node_symbol(n)) == role_comment) {
+        for (std::uint32_t i = std::max(ns, start); i < std::min(ne, end); ++i) buf[i - start] = ' ';
+      } else {
+        descend = true;
       }
-      if (descend && ts_tree_cursor_goto_first_child(&c)) continue;
-      bool done = false;
-      while (!ts_tree_cursor_goto_next_sibling(&c)) {
-        if (!ts_tree_cursor_goto_parent(&c)) {
-          done = true;
-          break;
-        }
-      }
-      if (done) break;
     }
-    ts_tree_cursor_delete(&c);
+    if (descend && ts_tree_cursor_goto_first_child(&c)) continue;
+    bool done = false;
+    while (!ts_tree_cursor_goto_next_sibling(&c)) {
+      if (!ts_tree_cursor_goto_parent(&c)) {
+        done = true;
+        break;
+      }
+    }
+    if (done) break;
   }
-  std::string s = collapse(may_have_comments ? std::string_view(buf) : raw);
+  ts_tree_cursor_delete(&c);
+  return buf;
+}
+
+std::string walker_base::signature(std::uint32_t start, std::uint32_t end, TSNode within) {
+  std::string s = collapse(uncommented(start, end, within));
   while (!s.empty() && (s.back() == ' ' || s.back() == '{' || s.back() == ';' || s.back() == ':' || s.back() == ',')) {
     s.pop_back();
   }
@@ -439,7 +441,9 @@ bool walker_base::dispatch(TSNode n) {
                    std::string("Syntax error: a `") + ts_node_type(n) +
                        "` is missing here; the declarations around it may be incomplete.",
                    {});
-  } else if (ts_node_is_error(n)) {
+  } else if (ts_node_is_error(n) && ts_node_start_byte(n) >= error_end_) {
+    // Nested ERROR nodes describe the same region: report the outermost only.
+    error_end_ = ts_node_end_byte(n);
     std::string detail(utf8_prefix(text(n), 240));
     detail = collapse(detail);
     cap_utf8(detail, 60);
@@ -472,6 +476,7 @@ void walker_base::run(TSNode root, std::string file_prefix) {
   frames_.emplace_back();
   prev_end_.assign(1, no_row);
   depth_ = 0;
+  error_end_ = 0;
   TSTreeCursor cur = ts_tree_cursor_new(root);
   int depth = 0;
   for (;;) {

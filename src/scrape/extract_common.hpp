@@ -116,6 +116,8 @@ class walker_base {
   static std::string collapse(std::string_view s);
   // The node's text, whitespace collapsed and capped at max_bytes.
   std::string collapsed_text(TSNode n, std::size_t max_bytes = 200) const;
+  // Source text between two byte offsets with the comments under `within` blanked out.
+  std::string uncommented(std::uint32_t start, std::uint32_t end, TSNode within);
   // Declaration text between two byte offsets: comments under `within` removed,
   // whitespace collapsed, trailing `{ ; : ,` and spaces trimmed, capped.
   std::string signature(std::uint32_t start, std::uint32_t end, TSNode within);
@@ -230,6 +232,7 @@ class walker_base {
   bool cur_carried_ = false;
 
   std::size_t problems_seen_ = 0;
+  std::uint32_t error_end_ = 0;  // end of the last ERROR region reported
   bool depth_problem_recorded_ = false;
 };
 

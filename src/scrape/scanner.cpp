@@ -153,7 +153,7 @@ result<scan_summary> scan(const std::filesystem::path& root, const scan_options&
   threads = static_cast<unsigned>(std::min<std::size_t>(threads, files.size()));
   const std::size_t window = std::max<std::size_t>(options.max_in_flight != 0 ? options.max_in_flight : 8u * threads, 1);
 
-  pipeline p(files, root_text, options, window);
+  pipeline p(files, root_text, options, files.size());
   worker_guard guard{p, {}};
   guard.threads.reserve(threads);
   for (unsigned t = 0; t < threads; ++t) guard.threads.emplace_back([&p] { p.worker(); });

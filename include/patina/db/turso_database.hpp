@@ -52,6 +52,7 @@
 
 #include "patina/core/result.hpp"
 #include "patina/db/concepts.hpp"
+#include "patina/db/open_options.hpp"
 #include "patina/db/types.hpp"
 
 namespace patina::db {
@@ -67,15 +68,17 @@ enum class vector_search_path {
 };
 
 struct turso_database_options {
+  turso_database_options() = default;
+  // The options both backends share; implicit so that code written for either
+  // backend passes an open_options.
+  turso_database_options(const open_options& shared) : file(shared) {}  // NOLINT(google-explicit-constructor)
+
+  // Mode, busy timeout, page cache (the writer's; readers take at most 16 MiB and
+  // rely on the memory map). `sqlite_vec` is not used by this backend.
+  open_options file;
   // Reader threads (each with its own connection); 0 picks 2 to 4 by CPU count.
   std::size_t reader_threads = 0;
   vector_search_path search_path = vector_search_path::fast;
-};
-
-// Whether user SQL (`patina sql`) may change the database.
-enum class sql_access {
-  read_only,   // a statement that would write is refused with errc::read_only
-  read_write,  // `--write`
 };
 
 // Memory held by one vector table's in-memory copy (fast path).
@@ -89,10 +92,12 @@ struct vector_cache_info {
 
 class TursoDatabase {
  public:
-  // Opens (creating if needed) the database file at `path` and brings its schema up to
-  // date; ":memory:" opens a private temporary file that is deleted with the database.
-  // Completes on `executor`. Errors: not_found (missing folder), not_a_database,
-  // corrupt_database, schema_too_new, read_only, busy, io_error.
+  // Opens the database file at `path` (with open_mode::create, the default, creating
+  // it) and brings its schema up to date (open_mode::read_only only checks it);
+  // ":memory:" opens a private temporary file that is deleted with the database.
+  // On failure nothing in the file has changed. Completes on `executor`.
+  // Errors: not_found, not_a_database, corrupt_database, schema_too_new, read_only,
+  // busy, io_error.
   static awaitable<result<TursoDatabase>> try_open(boost::asio::any_io_executor executor,
                                                    std::filesystem::path path,
                                                    turso_database_options options = {});
@@ -123,16 +128,12 @@ class TursoDatabase {
   awaitable<result<void>> try_execute_batch(std::span<const statement> statements);
   awaitable<void> execute_batch(std::span<const statement> statements);
 
-  // User SQL for `patina sql`: one statement. With sql_access::read_only a statement
-  // that would write is refused (errc::read_only, telling to pass --write).
-  awaitable<result<query_result>> try_run_sql(std::string_view sql, std::span<const value> params,
-                                              sql_access access);
-  awaitable<query_result> run_sql(std::string_view sql, std::span<const value> params,
-                                  sql_access access);
-
-  // Schema version recorded in the file (patina_schema).
-  awaitable<result<int>> try_schema_version();
-  awaitable<int> schema_version();
+  // Like query, but refuses (errc::read_only, telling to pass --write; nothing run)
+  // a statement that would change the database. For user-typed SQL (`patina sql`
+  // without --write; with --write, use query).
+  awaitable<result<query_result>> try_query_readonly(std::string_view sql,
+                                                     std::span<const value> params = {});
+  awaitable<query_result> query_readonly(std::string_view sql, std::span<const value> params = {});
 
   // Dimension the vector tables were created for; 0 if none.
   awaitable<result<std::size_t>> try_vector_dimension();
@@ -181,6 +182,10 @@ class TursoDatabase {
   // changes the file behind SQLite's back (sync applying pulled pages).
   void invalidate_vector_caches();
 
+  // Schema version of the file when it was opened (this build's latest, unless it
+  // was opened read-only on an older database).
+  int schema_version() const noexcept;
+  // The path given to open (":memory:" for an in-memory database).
   const std::filesystem::path& path() const noexcept;
   boost::asio::any_io_executor get_executor() const noexcept;
 

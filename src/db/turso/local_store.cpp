@@ -24,9 +24,8 @@ using detail::vector_table_spec;
 constexpr std::string_view generation_table = "patina_vector_generation";
 constexpr const char* trigger_events[] = {"insert", "update", "delete"};
 
-// Per-connection memory: the writer keeps more pages for inserts; readers rely on the
-// memory map (shared with the OS page cache) for the file and cache WAL pages only.
-constexpr std::int64_t writer_cache_kib = 65536;
+// Readers rely on the memory map (shared with the OS page cache) for the file and
+// cache WAL pages only; the writer takes the page cache the options ask for.
 constexpr std::int64_t reader_cache_kib = 16384;
 
 std::string name_of(const vector_table_spec& spec) { return std::string(spec.name); }
@@ -202,12 +201,24 @@ result<T> leave_no_transaction(connection& conn, result<T> outcome) {
               "not run alone); put the statements in one execute_batch instead");
 }
 
+detail::open_mode to_detail(open_mode mode) {
+  switch (mode) {
+    case open_mode::read_only: return detail::open_mode::read_only;
+    case open_mode::read_write: return detail::open_mode::read_write;
+    case open_mode::create: return detail::open_mode::create;
+  }
+  return detail::open_mode::read_only;  // defensive: unreachable for valid values
+}
+
 }  // namespace
 
-result<local_store::opened> local_store::open(const std::filesystem::path& path, std::size_t readers) {
+result<local_store::opened> local_store::open(const std::filesystem::path& path, std::size_t readers,
+                                              const open_options& options) {
   detail::connection_options writer_options;
-  writer_options.mode = detail::open_mode::create;
-  writer_options.cache_kib = writer_cache_kib;
+  writer_options.mode = to_detail(options.mode);
+  writer_options.busy_timeout = options.busy_timeout;
+  writer_options.cache_kib = options.cache_kib;
+  writer_options.mmap_bytes = options.mmap_bytes;
   auto writer = connection::open(path, writer_options);
   if (!writer) return fail(writer.err());
   if (register_vector_functions(writer->handle()) != SQLITE_OK) {
@@ -218,7 +229,7 @@ result<local_store::opened> local_store::open(const std::filesystem::path& path,
 
   auto dimension = detail::read_vector_dimension(*writer);
   if (!dimension) return fail(dimension.err());
-  if (*dimension > 0) {
+  if (*dimension > 0 && !writer->is_read_only()) {
     auto complete = storage_complete(*writer);
     if (!complete) return fail(complete.err());
     if (!*complete) {
@@ -230,7 +241,9 @@ result<local_store::opened> local_store::open(const std::filesystem::path& path,
   opened out{std::move(*writer), {}, *version};
   detail::connection_options reader_options;
   reader_options.mode = detail::open_mode::read_only;
-  reader_options.cache_kib = reader_cache_kib;
+  reader_options.busy_timeout = options.busy_timeout;
+  reader_options.cache_kib = options.cache_kib == 0 ? 0 : std::min(options.cache_kib, reader_cache_kib);
+  reader_options.mmap_bytes = options.mmap_bytes;
   for (std::size_t i = 0; i < readers; ++i) {
     auto reader = connection::open(path, reader_options);
     if (!reader) return fail(reader.err());
@@ -278,8 +291,6 @@ result<void> local_store::execute_batch(connection& writer, std::span<const stat
 result<std::size_t> local_store::vector_dimension(connection& conn) {
   return detail::read_vector_dimension(conn);
 }
-
-result<int> local_store::schema_version(connection& conn) { return detail::read_schema_version(conn); }
 
 result<void> local_store::set_vector_dimension(connection& writer, std::size_t dimension) {
   if (auto allowed = detail::check_dimension_allowed(dimension); !allowed) return allowed;
@@ -471,10 +482,10 @@ result<std::vector<vector_match>> local_store::search_fast(connection& reader, v
   if (!generation) {
     // No vector storage at all: say so in terms of the missing dimension.
     if (auto dimension = require_dimension(reader); !dimension) return fail(dimension.err());
-    return fail(generation.err());
   }
-  if (!*generation) {
-    // The counter row is gone (removed by hand): the cache cannot be validated.
+  if (!generation || !*generation) {
+    // The change counters are missing (a file opened read-only before they were
+    // added, or a row removed by hand): a cache could not be validated.
     snapshot->rollback();
     return search_sql(reader, table, query, filter, k);
   }

@@ -39,6 +39,7 @@
 
 #include "db/common/connection.hpp"
 #include "db/turso/vector_index.hpp"
+#include "patina/db/open_options.hpp"
 #include "patina/core/result.hpp"
 #include "patina/db/types.hpp"
 
@@ -61,15 +62,17 @@ class local_store {
     int schema_version = 0;
   };
 
-  // Opens the writer connection (creating the file), registers the vector
-  // functions, migrates the schema, repairs missing vector-table triggers, then opens
-  // `readers` read-only connections. Runs on the writer thread.
-  static result<opened> open(const std::filesystem::path& path, std::size_t readers);
+  // Opens the writer connection (creating the file with open_mode::create),
+  // registers the vector functions, migrates the schema and repairs missing
+  // vector-storage objects (open_mode::read_only: checks only), then opens `readers`
+  // read-only connections. Runs on the writer thread.
+  static result<opened> open(const std::filesystem::path& path, std::size_t readers,
+                             const open_options& options);
 
   // One statement on a reader; errc::read_only if it would write.
   result<query_result> query(detail::connection& reader, std::string_view sql,
                              std::span<const value> params);
-  // One statement; run_sql with read_only refuses writes with errc::read_only.
+  // One statement; errc::read_only (nothing run) if it would write.
   result<query_result> query_read_only(detail::connection& reader, std::string_view sql,
                                        std::span<const value> params);
   result<query_result> query_on_writer(detail::connection& writer, std::string_view sql,
@@ -89,7 +92,6 @@ class local_store {
                                                   std::span<const float> query,
                                                   const vector_filter& filter, std::size_t k,
                                                   bool use_sql);
-  result<int> schema_version(detail::connection& conn);
 
   vector_cache_stats cache_stats(vector_table table) const;
   // Drops every cached index (e.g. after a sync replaced pages under the file).

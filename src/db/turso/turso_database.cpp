@@ -93,6 +93,7 @@ struct database_state {
   std::filesystem::path path;
   turso_database_options options;
   local_store store;
+  int schema_version = 0;  // written by the opening task, before the database is handed out
   temporary_file temporary;  // destroyed after the pool has closed the connections
   worker_pool pool;          // declared last: destroyed first, draining queued tasks
 };
@@ -168,9 +169,10 @@ awaitable<result<TursoDatabase>> open_database(state_ptr state) {
       file = *temporary;
       state->temporary.path = file;
     }
-    auto connections = local_store::open(file, state->pool.reader_count());
+    auto connections = local_store::open(file, state->pool.reader_count(), state->options.file);
     if (!connections) return fail(connections.err());
     state->pool.install(std::move(connections->readers), std::move(connections->writer));
+    state->schema_version = connections->schema_version;
     return connections->schema_version;
   });
   if (!opened) co_return fail(opened.err());
@@ -189,16 +191,9 @@ awaitable<result<query_result>> do_query(state_ptr state, std::string sql, std::
   co_return written;
 }
 
-awaitable<result<query_result>> do_run_sql(state_ptr state, std::string sql, std::vector<value> params,
-                                           sql_access access) {
-  if (access == sql_access::read_only) {
-    auto rows = co_await on_pool<query_result>(*state, side::reader, [&](detail::connection& c) {
-      return state->store.query_read_only(c, sql, params);
-    });
-    co_return rows;
-  }
-  auto rows = co_await on_pool<query_result>(*state, side::writer, [&](detail::connection& c) {
-    return state->store.query_on_writer(c, sql, params);
+awaitable<result<query_result>> do_query_readonly(state_ptr state, std::string sql, std::vector<value> params) {
+  auto rows = co_await on_pool<query_result>(*state, side::reader, [&](detail::connection& c) {
+    return state->store.query_read_only(c, sql, params);
   });
   co_return rows;
 }
@@ -215,13 +210,6 @@ awaitable<result<void>> do_execute_batch(state_ptr state, std::vector<statement>
     return state->store.execute_batch(c, batch);
   });
   co_return done;
-}
-
-awaitable<result<int>> do_schema_version(state_ptr state) {
-  auto version = co_await on_pool<int>(*state, side::reader, [&](detail::connection& c) {
-    return state->store.schema_version(c);
-  });
-  co_return version;
 }
 
 awaitable<result<std::size_t>> do_vector_dimension(state_ptr state) {
@@ -323,21 +311,14 @@ awaitable<void> TursoDatabase::execute_batch(std::span<const statement> statemen
   return turso::value_or_throw(try_execute_batch(statements));
 }
 
-awaitable<result<query_result>> TursoDatabase::try_run_sql(std::string_view sql, std::span<const value> params,
-                                                           sql_access access) {
+awaitable<result<query_result>> TursoDatabase::try_query_readonly(std::string_view sql,
+                                                                  std::span<const value> params) {
   assert(state_ && "TursoDatabase: used after move");
-  return turso::do_run_sql(state_, std::string(sql), std::vector<value>(params.begin(), params.end()), access);
+  return turso::do_query_readonly(state_, std::string(sql), std::vector<value>(params.begin(), params.end()));
 }
-awaitable<query_result> TursoDatabase::run_sql(std::string_view sql, std::span<const value> params,
-                                               sql_access access) {
-  return turso::value_or_throw(try_run_sql(sql, params, access));
+awaitable<query_result> TursoDatabase::query_readonly(std::string_view sql, std::span<const value> params) {
+  return turso::value_or_throw(try_query_readonly(sql, params));
 }
-
-awaitable<result<int>> TursoDatabase::try_schema_version() {
-  assert(state_ && "TursoDatabase: used after move");
-  return turso::do_schema_version(state_);
-}
-awaitable<int> TursoDatabase::schema_version() { return turso::value_or_throw(try_schema_version()); }
 
 awaitable<result<std::size_t>> TursoDatabase::try_vector_dimension() {
   assert(state_ && "TursoDatabase: used after move");
@@ -407,6 +388,8 @@ void TursoDatabase::invalidate_vector_caches() {
   assert(state_ && "TursoDatabase: used after move");
   state_->store.invalidate_caches();
 }
+
+int TursoDatabase::schema_version() const noexcept { return state_->schema_version; }
 
 const std::filesystem::path& TursoDatabase::path() const noexcept { return state_->path; }
 

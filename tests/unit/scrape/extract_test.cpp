@@ -1,0 +1,416 @@
+// Extraction beyond the fixtures: languages, hashing, content checks, syntax errors
+// (partial extraction), deep nesting, doc-comment rules, caps and overload identity.
+#include <gtest/gtest.h>
+
+#include <set>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include "patina/scrape/extractor.hpp"
+#include "patina/scrape/skipped_file.hpp"
+#include "scrape_test_util.hpp"
+
+namespace patina::scrape {
+namespace {
+
+using k = symbol_kind;
+using test::sb;
+
+file_facts extract(const std::string& path, const std::string& content, extract_options options = {}) {
+  const auto lang = detect_language(path);
+  EXPECT_TRUE(lang.has_value()) << path;
+  extractor ex(options);
+  return ex.extract(path, lang.value_or(language::c), content);
+}
+
+TEST(ScrapeLanguage, DetectsLanguageByExtension) {
+  const std::vector<std::pair<std::string, language>> cases = {
+      {"a.c", language::c},           {"inc/a.h", language::c},        {"a.cc", language::cpp},
+      {"a.cpp", language::cpp},       {"a.cxx", language::cpp},        {"a.c++", language::cpp},
+      {"a.hpp", language::cpp},       {"a.hh", language::cpp},         {"a.hxx", language::cpp},
+      {"a.h++", language::cpp},       {"a.ipp", language::cpp},        {"a.tpp", language::cpp},
+      {"src/lib.rs", language::rust}, {"a.py", language::python},      {"a.pyi", language::python},
+      {"a.go", language::go},         {"a.js", language::javascript},  {"a.mjs", language::javascript},
+      {"a.cjs", language::javascript}, {"a.jsx", language::javascript}, {"a.ts", language::typescript},
+      {"a.mts", language::typescript}, {"a.cts", language::typescript}, {"a.tsx", language::tsx},
+      {"A.java", language::java},     {"UPPER.CPP", language::cpp},    {"x.y/Main.JAVA", language::java},
+  };
+  for (const auto& [path, lang] : cases) {
+    const auto got = detect_language(path);
+    ASSERT_TRUE(got.has_value()) << path;
+    EXPECT_EQ(*got, lang) << path;
+  }
+  for (const std::string path : {"README.md", "Makefile", ".c", "dir.c/file", "a.", "a.cppx", "a.json", "a.d.tsx2"}) {
+    EXPECT_FALSE(detect_language(path).has_value()) << path;
+  }
+}
+
+TEST(ScrapeLanguage, NamesRoundTrip) {
+  std::set<std::string_view> names;
+  for (language lang : all_languages) {
+    names.insert(to_string(lang));
+    EXPECT_EQ(language_from_string(to_string(lang)), lang);
+  }
+  EXPECT_EQ(names.size(), all_languages.size());
+  EXPECT_FALSE(language_from_string("cobol").has_value());
+  EXPECT_EQ(qualifier_separator(language::cpp), "::");
+  EXPECT_EQ(qualifier_separator(language::rust), "::");
+  EXPECT_EQ(qualifier_separator(language::python), ".");
+  EXPECT_EQ(to_string(k::class_), "class");
+  EXPECT_EQ(to_string(k::namespace_), "namespace");
+  EXPECT_EQ(symbol_kind_from_string("enum_member"), k::enum_member);
+  EXPECT_FALSE(symbol_kind_from_string("klass").has_value());
+}
+
+TEST(ScrapeContent, HashIsXxh3AsHex) {
+  // XXH3-64 of the empty input (reference value of the xxHash test suite).
+  EXPECT_EQ(content_hash(""), "2d06800538d394c2");
+  const std::string h = content_hash("int main() {}\n");
+  ASSERT_EQ(h.size(), 16u);
+  EXPECT_EQ(h.find_first_not_of("0123456789abcdef"), std::string::npos);
+  EXPECT_NE(h, content_hash("int main() {}"));
+  EXPECT_EQ(h, content_hash(std::string("int main() {}\n")));
+}
+
+TEST(ScrapeContent, CountsLines) {
+  EXPECT_EQ(count_lines(""), 0u);
+  EXPECT_EQ(count_lines("a"), 1u);
+  EXPECT_EQ(count_lines("a\n"), 1u);
+  EXPECT_EQ(count_lines("a\nb"), 2u);
+  EXPECT_EQ(count_lines("\n\n"), 2u);
+}
+
+TEST(ScrapeContent, ChecksBinaryAndUtf8) {
+  std::string why;
+  EXPECT_FALSE(check_content("plain text", &why).has_value());
+  EXPECT_FALSE(check_content("caf\xc3\xa9 \xe2\x82\xac \xf0\x9d\x84\x9e", &why).has_value());  // é € 𝄞
+  EXPECT_FALSE(check_content("\xef\xbb\xbfint x;", &why).has_value());                            // BOM
+
+  EXPECT_EQ(check_content(std::string("ab\0cd", 5), &why), skip_reason::binary);
+  EXPECT_EQ(why, "NUL byte at offset 2");
+  // Only the first 8 KiB are searched for NUL; a later NUL is valid UTF-8.
+  std::string late(binary_probe_bytes + 10, 'x');
+  late[binary_probe_bytes + 5] = '\0';
+  EXPECT_FALSE(check_content(late, &why).has_value());
+
+  for (const std::string bad : {"\xff", "a\xc0\xaf", "\xed\xa0\x80", "ok\xe2\x82", "\xf4\x90\x80\x80", "\x80"}) {
+    EXPECT_EQ(check_content(bad, &why), skip_reason::invalid_utf8) << quote(bad);
+  }
+  EXPECT_EQ(check_content("abc\xe2\x82", &why), skip_reason::invalid_utf8);
+  EXPECT_EQ(why, "invalid UTF-8 at offset 3");
+  EXPECT_EQ(to_string(skip_reason::too_large), "too_large");
+}
+
+TEST(ScrapeExtract, EmptyFile) {
+  const file_facts f = extract("empty.py", "");
+  EXPECT_EQ(f.size, 0u);
+  EXPECT_EQ(f.line_count, 0u);
+  EXPECT_EQ(f.content_hash, content_hash(""));
+  EXPECT_TRUE(f.symbols.empty());
+  EXPECT_TRUE(f.problems.empty());
+  EXPECT_FALSE(f.partial());
+}
+
+TEST(ScrapeExtract, SyntaxErrorGivesPartialFactsAndAReason) {
+  const std::string c =
+      "int good_before(void) { return 1; }\n"
+      "\n"
+      "int broken(int a {\n"
+      "  return a +;\n"
+      "}\n";
+  const file_facts f = extract("broken.c", c);
+  EXPECT_TRUE(f.partial());
+  ASSERT_FALSE(f.symbols.empty());
+  EXPECT_EQ(f.symbols[0].qualified_name, "good_before");
+  EXPECT_EQ(f.symbols[0].end_line, 1u);
+  ASSERT_FALSE(f.problems.empty());
+  EXPECT_EQ(f.problems[0].kind, problem_kind::syntax_error);
+  EXPECT_EQ(f.problems[0].line, 3u);
+  EXPECT_NE(f.problems[0].message.find("Syntax error"), std::string::npos);
+  EXPECT_EQ(f.problems[0].detail.rfind("int broken(int a {", 0), 0u) << f.problems[0].detail;
+
+  const std::string py =
+      "def good():\n"
+      "    return 1\n"
+      "\n"
+      "def broken(:\n"
+      "    pass\n"
+      "\n"
+      "class Fine:\n"
+      "    def m(self):\n"
+      "        return 2\n";
+  const file_facts p = extract("broken.py", py);
+  EXPECT_TRUE(p.partial());
+  std::vector<std::string> names;
+  for (const symbol& s : p.symbols) names.push_back(s.qualified_name);
+  EXPECT_EQ(names, (std::vector<std::string>{"broken.good", "broken.broken", "broken.Fine", "broken.Fine.m"}));
+  ASSERT_EQ(p.problems.size(), 1u) << test::describe(p.problems);
+  EXPECT_EQ(p.problems[0].kind, problem_kind::missing_token);
+  EXPECT_EQ(p.problems[0].line, 4u);
+}
+
+TEST(ScrapeExtract, ProblemsAreCapped) {
+  // Thirty declarations, each missing its semicolon.
+  std::string c;
+  for (int i = 0; i < 30; ++i) c += "int v" + std::to_string(i) + " = " + std::to_string(i) + "\n";
+  extract_options options;
+  options.max_problems = 5;
+  const file_facts f = extract("bad.c", c, options);
+  ASSERT_EQ(f.problems.size(), 6u) << test::describe(f.problems);
+  EXPECT_EQ(f.problems.back().kind, problem_kind::too_many_errors);
+  EXPECT_EQ(f.problems.back().message, "25 more syntax problems are not listed.");
+  EXPECT_EQ(f.problems[0].kind, problem_kind::missing_token);
+  EXPECT_EQ(f.problems[0].line, 1u);
+  EXPECT_EQ(f.symbols.size(), 30u);
+}
+
+std::string repeat(const std::string& s, int n) {
+  std::string out;
+  out.reserve(s.size() * static_cast<std::size_t>(n));
+  for (int i = 0; i < n; ++i) out += s;
+  return out;
+}
+
+// 5,000 levels of nesting in expressions and blocks: no crash (the walk is iterative),
+// and the facts around the nesting are still exact.
+TEST(ScrapeExtract, DeepNestingInSeveralLanguages) {
+  constexpr int depth = 5000;
+  struct nested_case {
+    std::string path;
+    std::string code;
+    std::vector<std::string> symbols;  // qualified names, in order
+    std::string callee;
+    std::uint32_t call_line;
+  };
+  const std::vector<nested_case> cases = {
+      {"deep.c", "int deep(void) {\n" + repeat("{", depth) + "call_me();" + repeat("}", depth) + "\n}\nint after(void) { return 1; }\n",
+       {"deep", "after"}, "call_me", 2},
+      {"deep.cpp", "int deep() {\n return " + repeat("(", depth) + "call_me()" + repeat(")", depth) + ";\n}\nint after() { return 1; }\n",
+       {"deep", "after"}, "call_me", 2},
+      {"deep.py", "def deep():\n    x = " + repeat("[", depth) + "call_me()" + repeat("]", depth) + "\n\ndef after():\n    pass\n",
+       {"deep.deep", "deep.after"}, "call_me", 2},
+      {"deep.js", "function deep() {\n  const x = " + repeat("(", depth) + "call_me()" + repeat(")", depth) + ";\n}\nfunction after() {}\n",
+       {"deep", "after"}, "call_me", 2},
+      {"deep.ts", "function deep() {\n  const x = " + repeat("[", depth) + "callMe()" + repeat("]", depth) + ";\n}\nfunction after() {}\n",
+       {"deep", "after"}, "callMe", 2},
+      {"deep.rs", "fn deep() {\n" + repeat("{", depth) + "call_me();" + repeat("}", depth) + "\n}\nfn after() {}\n",
+       {"crate::deep", "crate::after"}, "call_me", 2},
+      {"Deep.java", "class Deep {\n void deep() {\n int x = " + repeat("(", depth) + "callMe()" + repeat(")", depth) + ";\n }\n void after() {}\n}\n",
+       {"Deep", "Deep.deep", "Deep.after"}, "callMe", 3},
+      {"deep.go", "package p\nfunc deep() {\n" + repeat("{", depth) + "callMe()\n" + repeat("}", depth) + "\n}\nfunc after() {}\n",
+       {"p.deep", "p.after"}, "callMe", 3},
+  };
+  for (const nested_case& c : cases) {
+    SCOPED_TRACE(c.path);
+    const file_facts f = extract(c.path, c.code);
+    std::vector<std::string> names;
+    for (const symbol& s : f.symbols) names.push_back(s.qualified_name);
+    EXPECT_EQ(names, c.symbols);
+    ASSERT_EQ(f.calls.size(), 1u) << test::describe(f.calls);
+    EXPECT_EQ(f.calls[0].callee, c.callee);
+    EXPECT_EQ(f.calls[0].line, c.call_line);
+    ASSERT_NE(f.calls[0].caller, no_symbol);
+    EXPECT_EQ(f.symbols[f.calls[0].caller].name, "deep");
+    EXPECT_TRUE(f.problems.empty()) << test::describe(f.problems);
+  }
+}
+
+// Scopes nested beyond max_scope_depth are not recorded, and a problem says so; qualified
+// names stay bounded.
+TEST(ScrapeExtract, DeepScopesAreCutAtTheLimit) {
+  constexpr int depth = 5000;
+  std::string cpp;
+  for (int i = 0; i < depth; ++i) cpp += "namespace n" + std::to_string(i) + " {\n";
+  cpp += "void inner() { f(); }\n";
+  cpp += repeat("}\n", depth);
+  cpp += "void after() {}\n";
+  const file_facts f = extract("deep.cpp", cpp);
+  ASSERT_EQ(f.symbols.size(), 129u);
+  EXPECT_EQ(f.symbols[127].name, "n127");
+  EXPECT_EQ(f.symbols[127].parent, 126u);
+  EXPECT_EQ(f.symbols[128].qualified_name, "after");
+  ASSERT_EQ(f.problems.size(), 1u);
+  EXPECT_EQ(f.problems[0].kind, problem_kind::nesting_too_deep);
+  ASSERT_EQ(f.calls.size(), 1u);
+  EXPECT_EQ(f.calls[0].caller, 127u);  // the innermost recorded scope
+
+  extract_options small;
+  small.max_scope_depth = 2;
+  const file_facts py = extract("m.py",
+                                "class A:\n"
+                                " class B:\n"
+                                "  class C:\n"
+                                "   def f(self):\n"
+                                "    pass\n"
+                                "def g():\n"
+                                " pass\n",
+                                small);
+  std::vector<std::string> names;
+  for (const symbol& s : py.symbols) names.push_back(s.qualified_name);
+  EXPECT_EQ(names, (std::vector<std::string>{"m.A", "m.A.B", "m.g"}));
+  ASSERT_EQ(py.problems.size(), 1u);
+  EXPECT_EQ(py.problems[0].kind, problem_kind::nesting_too_deep);
+}
+
+TEST(ScrapeExtract, DocCommentRules) {
+  const std::string cpp =
+      "int a = 1;  // trailing note about a\n"
+      "int b = 2;\n"
+      "\n"
+      "// Detached by a blank line.\n"
+      "\n"
+      "int c = 3;\n"
+      "\n"
+      "/**\n"
+      " * Multi-line doc.\n"
+      " *   Indented line.\n"
+      " */\n"
+      "int d(int /* unused */ x,  // the x\n"
+      "      int y);\n";
+  const file_facts f = extract("docs.cpp", cpp);
+  const std::vector<symbol> expected = {
+      sb(k::variable, "a", "a", 1, 1, "int a = 1").pub(),
+      sb(k::variable, "b", "b", 2, 2, "int b = 2").pub(),
+      sb(k::variable, "c", "c", 6, 6, "int c = 3").pub(),
+      sb(k::function, "d", "d", 12, 13, "int d(int x, int y)")
+          .doc("Multi-line doc.\n  Indented line.")
+          .params({{"x", "int"}, {"y", "int"}})
+          .ret("int")
+          .pub()
+          .decl(),
+  };
+  test::expect_symbols(f.symbols, expected);
+
+  // Rust: only outer doc comments document; attributes between doc and item are skipped,
+  // and the item's range starts at its first attribute.
+  const std::string rs =
+      "// plain comment\n"
+      "/// Real doc.\n"
+      "#[inline]\n"
+      "#[must_use]\n"
+      "pub fn f() {}\n"
+      "\n"
+      "// only plain\n"
+      "fn g() {}\n";
+  const file_facts r = extract("src/lib.rs", rs);
+  test::expect_symbols(r.symbols, {
+                                      sb(k::function, "crate::f", "f", 3, 5, "pub fn f()").doc("Real doc.").pub(),
+                                      sb(k::function, "crate::g", "g", 8, 8, "fn g()"),
+                                  });
+
+  // Python: a comment that the grammar puts at the end of the previous block still
+  // documents the next aligned definition; a docstring wins over comments.
+  const std::string py =
+      "class A:\n"
+      "    def f(self):\n"
+      "        pass\n"
+      "\n"
+      "    # Comment for g.\n"
+      "    def g(self):\n"
+      "        pass\n"
+      "\n"
+      "    def h(self):\n"
+      "        x = 1\n"
+      "        # inner trailing comment\n"
+      "    # Comment for i.\n"
+      "    def i(self):\n"
+      "        '''Docstring of i.'''\n";
+  const file_facts p = extract("pkg/docs.py", py);
+  test::expect_symbols(
+      p.symbols,
+      {
+          sb(k::class_, "pkg.docs.A", "A", 1, 14, "class A").pub(),
+          sb(k::method, "pkg.docs.A.f", "f", 2, 3, "def f(self)").parent(0).params({{"self", ""}}).pub(),
+          sb(k::method, "pkg.docs.A.g", "g", 6, 7, "def g(self)").parent(0).doc("Comment for g.").params({{"self", ""}}).pub(),
+          sb(k::method, "pkg.docs.A.h", "h", 9, 11, "def h(self)").parent(0).params({{"self", ""}}).pub(),
+          sb(k::method, "pkg.docs.A.i", "i", 13, 14, "def i(self)").parent(0).doc("Docstring of i.").params({{"self", ""}}).pub(),
+      });
+}
+
+TEST(ScrapeExtract, SignatureAndDocAreCapped) {
+  std::string params;
+  for (int i = 0; i < 100; ++i) params += (i ? ", int p" : "int p") + std::to_string(i);
+  const std::string doc = "/// " + std::string(300, 'd') + "\n";
+  extract_options options;
+  options.max_signature_bytes = 50;
+  options.max_doc_bytes = 20;
+  const file_facts f = extract("long.cpp", doc + "void f(" + params + ");\n", options);
+  ASSERT_EQ(f.symbols.size(), 1u);
+  EXPECT_EQ(f.symbols[0].signature, "void f(int p0, int p1, int p2, int p3, int p4, int...");
+  EXPECT_EQ(f.symbols[0].doc, std::string(20, 'd') + "...");
+  EXPECT_EQ(f.symbols[0].parameters.size(), 100u);
+}
+
+// Overloads and same-named members of different scopes stay distinct symbols.
+TEST(ScrapeExtract, OverloadsAreDistinct) {
+  const std::vector<std::pair<std::string, std::string>> fixtures = {
+      {"sample.cpp", "sample.cpp"}, {"sample.rs", "src/sample.rs"}, {"sample.ts", "sample.ts"},
+      {"Sample.java", "Sample.java"}, {"sample.c", "sample.c"},
+  };
+  for (const auto& [file, rel] : fixtures) {
+    SCOPED_TRACE(file);
+    const file_facts f = extract(rel, test::read_fixture(file));
+    std::set<std::tuple<std::string, std::string, bool>> keys;
+    std::size_t same_name = 0;
+    std::set<std::string> names;
+    for (const symbol& s : f.symbols) {
+      EXPECT_TRUE(keys.emplace(s.qualified_name, s.signature, s.flags.is_declaration).second)
+          << "duplicate symbol " << test::describe(s);
+      if (!names.insert(s.name).second) ++same_name;
+    }
+    EXPECT_GT(same_name, 0u) << "the fixture should contain same-named symbols";
+  }
+  const file_facts cpp = extract("sample.cpp", test::read_fixture("sample.cpp"));
+  std::vector<std::string> resize;
+  for (const symbol& s : cpp.symbols) {
+    if (s.qualified_name == "geo::Widget::resize") resize.push_back(s.signature);
+  }
+  EXPECT_EQ(resize, (std::vector<std::string>{"void resize(int w, int h)", "void resize(double factor)",
+                                              "void Widget::resize(int w, int h)", "void Widget::resize(double factor)"}));
+  const file_facts rs = extract("src/sample.rs", test::read_fixture("sample.rs"));
+  std::set<std::string> fmts;
+  for (const symbol& s : rs.symbols) {
+    if (s.name == "fmt") fmts.insert(s.qualified_name);
+  }
+  EXPECT_EQ(fmts, (std::set<std::string>{"<crate::sample::Event as Display>::fmt",
+                                         "<crate::sample::Event as fmt::Debug>::fmt"}));
+}
+
+TEST(ScrapeExtract, ModulePathsComeFromTheFilePath) {
+  const std::vector<std::tuple<std::string, std::string, std::string>> cases = {
+      {"src/lib.rs", "fn f() {}", "crate::f"},
+      {"src/main.rs", "fn f() {}", "crate::f"},
+      {"src/a/b.rs", "fn f() {}", "crate::a::b::f"},
+      {"src/a/mod.rs", "fn f() {}", "crate::a::f"},
+      {"crates/x/src/net/tcp.rs", "fn f() {}", "crate::net::tcp::f"},
+      {"src/bin/tool.rs", "fn f() {}", "crate::f"},
+      {"tests/it.rs", "fn f() {}", "crate::f"},
+      {"pkg/mod.py", "def f(): pass", "pkg.mod.f"},
+      {"pkg/__init__.py", "def f(): pass", "pkg.f"},
+      {"src/pkg/util.py", "def f(): pass", "pkg.util.f"},
+      {"setup.py", "def f(): pass", "setup.f"},
+      {"__init__.py", "def f(): pass", "f"},
+  };
+  for (const auto& [path, code, qualified] : cases) {
+    const file_facts f = extract(path, code);
+    ASSERT_EQ(f.symbols.size(), 1u) << path;
+    EXPECT_EQ(f.symbols[0].qualified_name, qualified) << path;
+  }
+}
+
+TEST(ScrapeExtract, OneExtractorServesManyFilesAndLanguages) {
+  extractor ex;
+  for (int round = 0; round < 3; ++round) {
+    for (const auto& [file, rel] : std::vector<std::pair<std::string, std::string>>{
+             {"sample.c", "sample.c"}, {"sample.py", "pkg/sample.py"}, {"sample.go", "store/sample.go"}}) {
+      const std::string content = test::read_fixture(file);
+      const file_facts f = ex.extract(rel, *detect_language(rel), content);
+      EXPECT_FALSE(f.symbols.empty()) << rel;
+      EXPECT_TRUE(f.problems.empty()) << rel;
+    }
+  }
+}
+
+}  // namespace
+}  // namespace patina::scrape

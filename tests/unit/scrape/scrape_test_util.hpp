@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "patina/scrape/file_facts.hpp"
+#include "patina/scrape/skipped_file.hpp"
 #include "patina/scrape/symbol.hpp"
 
 namespace patina::scrape {
@@ -58,6 +59,10 @@ inline void PrintTo(const call_edge& c, std::ostream* os) {
 
 inline void PrintTo(const parse_problem& p, std::ostream* os) {
   *os << to_string(p.kind) << " L" << p.line << " " << quote(p.message) << " detail=" << quote(p.detail);
+}
+
+inline void PrintTo(const skipped_file& s, std::ostream* os) {
+  *os << quote(s.path) << " " << to_string(s.reason) << " detail=" << quote(s.detail);
 }
 
 namespace test {
