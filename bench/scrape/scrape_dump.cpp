@@ -41,7 +41,7 @@ int main(int argc, char** argv) {
     return 1;
   }
   extractor ex;
-  const file_facts f = ex.extract(rel, *lang, content);
+  const file_facts f = ex.extract(rel, refine_language(*lang, rel, content), content);
   std::cout << "file " << f.path << " " << to_string(f.lang) << " size=" << f.size << " hash=" << f.content_hash
             << " lines=" << f.line_count << "\n";
   for (std::size_t i = 0; i < f.symbols.size(); ++i) {

@@ -16,6 +16,7 @@ void add_belief_command(CLI::App& app, context& ctx);
 void add_observe_command(CLI::App& app, context& ctx);
 void add_search_command(CLI::App& app, context& ctx);
 void add_status_command(CLI::App& app, context& ctx);
+void add_mcp_command(CLI::App& app, context& ctx);
 
 inline void register_commands(CLI::App& app, context& ctx) {
   add_init_command(app, ctx);
@@ -24,6 +25,7 @@ inline void register_commands(CLI::App& app, context& ctx) {
   add_search_command(app, ctx);
   add_status_command(app, ctx);
   add_sql_command(app, ctx);
+  add_mcp_command(app, ctx);
 }
 
 }  // namespace patina::cli

@@ -1,4 +1,5 @@
 // C and C++ extraction (one walker: the C grammar's node types are a subset of C++'s).
+#include <algorithm>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -479,20 +480,45 @@ class c_walker final : public walker_base {
     return !ts_node_is_null(field(specifier, "body"));
   }
 
-  // Segment of a multi-declarator declaration belonging to `d`: up to the next , or ;.
-  std::uint32_t segment_end(TSNode n, TSNode d) const {
-    std::uint32_t end = ts_node_end_byte(n);
-    const std::uint32_t ds = ts_node_start_byte(d);
-    bool done = false;
+  // Facts shared by every declarator of one declaration, computed once (a declaration
+  // may list thousands of declarators).
+  struct declaration_facts {
+    bool has_const = false;
+    bool has_constexpr = false;
+    bool is_static = false;
+    bool is_extern = false;
+    std::vector<std::uint32_t> separators;  // starts of the top-level `,` and `;` tokens
+    std::vector<byte_range> comments;       // comments inside the declaration
+    std::string prefix;  // multi-declarator signature head: specifiers and type
+  };
+
+  declaration_facts scan_declaration(TSNode n, std::uint32_t sig_start, std::uint32_t prefix_end) {
+    declaration_facts d;
     for_each_child(n, [&](TSNode c, const char*) {
-      if (done || ts_node_start_byte(c) <= ds || ts_node_is_named(c)) return;
-      const std::string_view t = text(c);
-      if (t == "," || t == ";") {
-        end = ts_node_start_byte(c);
-        done = true;
+      if (is(c, "type_qualifier")) {
+        const std::string_view q = text(c);
+        if (q == "const") d.has_const = true;
+        if (q == "constexpr") d.has_constexpr = true;
+      } else if (is(c, "storage_class_specifier")) {
+        const std::string_view q = text(c);
+        if (q == "static") d.is_static = true;
+        if (q == "extern") d.is_extern = true;
+      } else if (!ts_node_is_named(c) && (text(c) == "," || text(c) == ";")) {
+        d.separators.push_back(ts_node_start_byte(c));
       }
     });
-    return end;
+    d.comments = comments_in(n);
+    d.prefix = signature(sig_start, prefix_end, d.comments);
+    return d;
+  }
+
+  // Signature of declarator `d` in a declaration listing several: the shared head, then
+  // the declarator up to the next `,` or `;`.
+  std::string declarator_signature(TSNode n, TSNode d, const declaration_facts& facts) {
+    const std::uint32_t ds = ts_node_start_byte(d);
+    const auto it = std::upper_bound(facts.separators.begin(), facts.separators.end(), ds);
+    const std::uint32_t end = it == facts.separators.end() ? ts_node_end_byte(n) : *it;
+    return facts.prefix + " " + signature(ds, end, facts.comments);
   }
 
   void on_declaration(TSNode n) {
@@ -503,37 +529,31 @@ class c_walker final : public walker_base {
       if (type_has_body) push_wrapper(n, ts_node_start_byte(n));
       return;
     }
-    const bool record = can_record();
     const std::vector<TSNode> declarators = fields(n, "declarator");
-    if (record) {
+    if (can_record() && !declarators.empty()) {
+      const std::uint32_t start = h.wrapper != nullptr ? h.wrapper->sig_start : ts_node_start_byte(n);
+      const std::uint32_t prefix_end = type_has_body ? ts_node_start_byte(field(type_node, "body"))
+                                                     : ts_node_start_byte(declarators.front());
+      const declaration_facts facts = scan_declaration(n, start, prefix_end);
       for (TSNode d : declarators) {
         const function_shape f = find_function(d);
         if (f.found) {
           add_function(n, d, f, false, h);
         } else {
-          add_variable(n, d, declarators.size(), h, type_node, type_has_body);
+          add_variable(n, d, declarators.size() == 1 && !type_has_body, h, facts);
         }
       }
     }
     if (type_has_body) push_wrapper(n, ts_node_start_byte(n));
   }
 
-  void add_variable(TSNode n, TSNode d, std::size_t declarator_count, const decl_head& h, TSNode type_node,
-                    bool type_has_body) {
+  void add_variable(TSNode n, TSNode d, bool whole_signature, const decl_head& h, const declaration_facts& facts) {
     const TSNode name = declared_name(d);
     if (ts_node_is_null(name)) return;
     symbol s;
     s.name = simple_name(name);
     const std::string scope = is(name, "qualified_identifier") ? written_scope(name) : std::string();
     s.qualified_name = qualify(scope.empty() ? s.name : scope + "::" + s.name);
-    bool has_const = false;
-    bool has_constexpr = false;
-    for_each_child(n, [&](TSNode c, const char*) {
-      if (!is(c, "type_qualifier")) return;
-      const std::string_view q = text(c);
-      if (q == "const") has_const = true;
-      if (q == "constexpr") has_constexpr = true;
-    });
     bool pointer = false;
     bool pointer_const = false;
     for (TSNode cur = d; !ts_node_is_null(cur) && is_wrapping_declarator(cur); cur = inner_declarator(cur)) {
@@ -547,8 +567,8 @@ class c_walker final : public walker_base {
         pointer = true;
       }
     }
-    const bool is_const = has_constexpr || (has_const && !pointer) || pointer_const;
-    const bool is_static = has_storage(n, "static");
+    const bool is_const = facts.has_constexpr || (facts.has_const && !pointer) || pointer_const;
+    const bool is_static = facts.is_static;
     const bool member = in_type();
     if (member) {
       s.kind = (is_static && is_const) ? symbol_kind::constant : symbol_kind::field;
@@ -559,20 +579,15 @@ class c_walker final : public walker_base {
     }
     s.flags.is_static = is_static;
     s.flags.is_const = is_const;
-    s.flags.is_declaration = has_storage(n, "extern") && !is(d, "init_declarator");
+    s.flags.is_declaration = facts.is_extern && !is(d, "init_declarator");
     s.start_line = h.start_row + 1;
     s.end_line = end_row(n) + 1;
     s.doc = h.doc;
-    const std::uint32_t start = h.wrapper != nullptr ? h.wrapper->sig_start : ts_node_start_byte(n);
-    if (declarator_count == 1 && !type_has_body) {
+    if (whole_signature) {
+      const std::uint32_t start = h.wrapper != nullptr ? h.wrapper->sig_start : ts_node_start_byte(n);
       s.signature = signature(start, ts_node_end_byte(n), n);
     } else {
-      const std::uint32_t prefix_end =
-          type_has_body ? ts_node_start_byte(field(type_node, "body")) : ts_node_start_byte(fields(n, "declarator").front());
-      std::string sig = signature(start, prefix_end, n);
-      sig += ' ';
-      sig += signature(ts_node_start_byte(d), segment_end(n, d), n);
-      s.signature = std::move(sig);
+      s.signature = declarator_signature(n, d, facts);
     }
     add_symbol(std::move(s));
   }
@@ -587,7 +602,12 @@ class c_walker final : public walker_base {
         is(declarators.front(), "type_identifier")) {
       consumed = declarators.front();
     }
-    if (!top().in_function && can_record()) {
+    if (!top().in_function && can_record() && !declarators.empty()) {
+      const std::uint32_t start = h.wrapper != nullptr ? h.wrapper->sig_start : ts_node_start_byte(n);
+      const std::uint32_t prefix_end = has_body(type_node) ? ts_node_start_byte(field(type_node, "body"))
+                                                           : ts_node_start_byte(declarators.front());
+      const declaration_facts facts = scan_declaration(n, start, prefix_end);
+      const bool whole = declarators.size() == 1 && !has_body(type_node);
       for (TSNode d : declarators) {
         if (!ts_node_is_null(consumed) && ts_node_eq(d, consumed)) continue;
         const TSNode name = declared_name(d);
@@ -599,16 +619,7 @@ class c_walker final : public walker_base {
         s.start_line = h.start_row + 1;
         s.end_line = end_row(n) + 1;
         s.doc = h.doc;
-        const std::uint32_t start = h.wrapper != nullptr ? h.wrapper->sig_start : ts_node_start_byte(n);
-        if (has_body(type_node)) {
-          s.signature = signature(start, ts_node_start_byte(field(type_node, "body")), n) + " " +
-                        signature(ts_node_start_byte(d), segment_end(n, d), n);
-        } else if (declarators.size() == 1) {
-          s.signature = signature(start, ts_node_end_byte(n), n);
-        } else {
-          s.signature = signature(start, ts_node_start_byte(declarators.front()), n) + " " +
-                        signature(ts_node_start_byte(d), segment_end(n, d), n);
-        }
+        s.signature = whole ? signature(start, ts_node_end_byte(n), n) : declarator_signature(n, d, facts);
         s.flags.is_public = in_type() ? top().members_public && !top().hidden : !top().hidden;
         add_symbol(std::move(s));
       }

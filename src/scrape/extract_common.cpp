@@ -137,13 +137,53 @@ std::vector<TSNode> walker_base::fields(TSNode n, const char* name) {
   return out;
 }
 
+namespace {
+bool has_comment_marker(std::string_view raw, language lang) noexcept {
+  return raw.find("/*") != std::string_view::npos || raw.find("//") != std::string_view::npos ||
+         (lang == language::python && raw.find('#') != std::string_view::npos);
+}
+}  // namespace
+
+std::vector<walker_base::byte_range> walker_base::comments_in(TSNode within) {
+  std::vector<byte_range> out;
+  if (!has_comment_marker(text(within), in_.lang)) return out;
+  TSTreeCursor c = ts_tree_cursor_new(within);
+  for (;;) {
+    const TSNode n = ts_tree_cursor_current_node(&c);
+    bool descend = true;
+    if (table_(ts_node_symbol(n)) == role_comment) {
+      out.emplace_back(ts_node_start_byte(n), ts_node_end_byte(n));
+      descend = false;
+    }
+    if (descend && ts_tree_cursor_goto_first_child(&c)) continue;
+    bool done = false;
+    while (!ts_tree_cursor_goto_next_sibling(&c)) {
+      if (!ts_tree_cursor_goto_parent(&c)) {
+        done = true;
+        break;
+      }
+    }
+    if (done) break;
+  }
+  ts_tree_cursor_delete(&c);
+  return out;
+}
+
+std::string walker_base::uncommented(std::uint32_t start, std::uint32_t end,
+                                     const std::vector<byte_range>& comments) const {
+  std::string buf(slice(start, end));
+  auto it = std::lower_bound(comments.begin(), comments.end(), byte_range{start, 0},
+                             [](const byte_range& a, const byte_range& b) { return a.second <= b.first; });
+  for (; it != comments.end() && it->first < end; ++it) {
+    for (std::uint32_t i = std::max(it->first, start); i < std::min(it->second, end); ++i) buf[i - start] = ' ';
+  }
+  return buf;
+}
+
 std::string walker_base::uncommented(std::uint32_t start, std::uint32_t end, TSNode within) {
   const std::string_view raw = slice(start, end);
-  const bool may_have_comments = raw.find("/*") != std::string_view::npos ||
-                                 raw.find("//") != std::string_view::npos ||
-                                 (in_.lang == language::python && raw.find('#') != std::string_view::npos);
   std::string buf(raw);
-  if (!may_have_comments) return buf;
+  if (!has_comment_marker(raw, in_.lang)) return buf;
   // Blank out the comments inside the range: walk only the subtrees that overlap it.
   TSTreeCursor c = ts_tree_cursor_new(within);
   for (;;) {
@@ -172,13 +212,24 @@ std::string walker_base::uncommented(std::uint32_t start, std::uint32_t end, TSN
   return buf;
 }
 
-std::string walker_base::signature(std::uint32_t start, std::uint32_t end, TSNode within) {
-  std::string s = collapse(uncommented(start, end, within));
+namespace {
+// Collapses whitespace, trims trailing `{ ; : ,` and caps a declaration's text.
+std::string finish_signature(std::string s, std::size_t cap) {
   while (!s.empty() && (s.back() == ' ' || s.back() == '{' || s.back() == ';' || s.back() == ':' || s.back() == ',')) {
     s.pop_back();
   }
-  cap_utf8(s, in_.options.max_signature_bytes);
+  cap_utf8(s, cap);
   return s;
+}
+}  // namespace
+
+std::string walker_base::signature(std::uint32_t start, std::uint32_t end, TSNode within) {
+  return finish_signature(collapse(uncommented(start, end, within)), in_.options.max_signature_bytes);
+}
+
+std::string walker_base::signature(std::uint32_t start, std::uint32_t end,
+                                   const std::vector<byte_range>& comments) const {
+  return finish_signature(collapse(uncommented(start, end, comments)), in_.options.max_signature_bytes);
 }
 
 const frame* walker_base::wrapper() const noexcept {

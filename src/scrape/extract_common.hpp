@@ -116,8 +116,16 @@ class walker_base {
   static std::string collapse(std::string_view s);
   // The node's text, whitespace collapsed and capped at max_bytes.
   std::string collapsed_text(TSNode n, std::size_t max_bytes = 200) const;
+  using byte_range = std::pair<std::uint32_t, std::uint32_t>;
+  // Byte ranges of the comments under `within`, in order (one walk of the subtree; empty
+  // at once when its text has no comment marker).
+  std::vector<byte_range> comments_in(TSNode within);
   // Source text between two byte offsets with the comments under `within` blanked out.
   std::string uncommented(std::uint32_t start, std::uint32_t end, TSNode within);
+  // The same with comment ranges collected beforehand (comments_in), so that many slices of
+  // one large node cost one walk of it.
+  std::string uncommented(std::uint32_t start, std::uint32_t end, const std::vector<byte_range>& comments) const;
+  std::string signature(std::uint32_t start, std::uint32_t end, const std::vector<byte_range>& comments) const;
   // Declaration text between two byte offsets: comments under `within` removed,
   // whitespace collapsed, trailing `{ ; : ,` and spaces trimmed, capped.
   std::string signature(std::uint32_t start, std::uint32_t end, TSNode within);

@@ -1,4 +1,6 @@
 // Java extraction.
+#include <algorithm>
+
 #include "extract_common.hpp"
 #include "ts_languages.hpp"
 
@@ -194,19 +196,6 @@ class java_walker final : public walker_base {
     push_scope(idx, scope_type::function, std::move(q), {});
   }
 
-  std::uint32_t segment_end(TSNode n, TSNode d) const {
-    std::uint32_t end = ts_node_end_byte(n);
-    bool done = false;
-    for_each_child(n, [&](TSNode c, const char*) {
-      if (done || ts_node_start_byte(c) <= ts_node_start_byte(d) || ts_node_is_named(c)) return;
-      if (text(c) == "," || text(c) == ";") {
-        end = ts_node_start_byte(c);
-        done = true;
-      }
-    });
-    return end;
-  }
-
   void on_field(TSNode n) {
     if (top().container != scope_type::type || !can_record()) return;
     const decl_head h = head(n);
@@ -215,6 +204,14 @@ class java_walker final : public walker_base {
     const bool is_static = m.is_static || interface_member;
     const bool is_final = m.is_final || interface_member;
     const std::vector<TSNode> declarators = fields(n, "declarator");
+    if (declarators.empty()) return;
+    // Computed once: a declaration may list thousands of declarators.
+    std::vector<std::uint32_t> separators;
+    for_each_child(n, [&](TSNode c, const char*) {
+      if (!ts_node_is_named(c) && (text(c) == "," || text(c) == ";")) separators.push_back(ts_node_start_byte(c));
+    });
+    const std::vector<byte_range> comments = comments_in(n);
+    const std::string prefix = signature(m.sig_start, ts_node_start_byte(declarators.front()), comments);
     std::uint32_t first = no_symbol;
     for (TSNode d : declarators) {
       const TSNode name = field(d, "name");
@@ -226,8 +223,9 @@ class java_walker final : public walker_base {
       if (declarators.size() == 1) {
         s.signature = signature(m.sig_start, ts_node_end_byte(n), n);
       } else {
-        s.signature = signature(m.sig_start, ts_node_start_byte(declarators.front()), n) + " " +
-                      signature(ts_node_start_byte(d), segment_end(n, d), n);
+        const auto it = std::upper_bound(separators.begin(), separators.end(), ts_node_start_byte(d));
+        const std::uint32_t end = it == separators.end() ? ts_node_end_byte(n) : *it;
+        s.signature = prefix + " " + signature(ts_node_start_byte(d), end, comments);
       }
       const std::uint32_t idx = add_symbol(std::move(s));
       if (first == no_symbol) first = idx;

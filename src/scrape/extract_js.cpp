@@ -14,6 +14,7 @@ enum : std::uint16_t {
   r_function_signature,  // TS overload signature
   r_class,               // class_declaration, abstract_class_declaration
   r_class_expression,    // class
+  r_function_expression,  // function_expression, generator_function, arrow_function
   r_method,
   r_method_signature,    // method_signature, abstract_method_signature
   r_field,               // field_definition, public_field_definition
@@ -44,6 +45,10 @@ const node_table& table_for(language lang) {
                                               {"class_declaration", r_class},
                                               {"abstract_class_declaration", r_class},
                                               {"class", r_class_expression},
+                                              {"function_expression", r_function_expression},
+                                              {"function", r_function_expression},
+                                              {"generator_function", r_function_expression},
+                                              {"arrow_function", r_function_expression},
                                               {"method_definition", r_method},
                                               {"method_signature", r_method_signature},
                                               {"abstract_method_signature", r_method_signature},
@@ -156,6 +161,12 @@ class js_walker final : public walker_base {
   // Visibility of a declaration at file or namespace level.
   bool exported(const decl_head& h) const {
     return h.wrapper != nullptr && (h.wrapper->wrapper_flags & w_exported) != 0;
+  }
+
+  // Whether the node being visited is the value of `export default`.
+  bool exports_default() const {
+    const frame* w = wrapper();
+    return w != nullptr && (w->wrapper_flags & w_default) != 0 && (w->wrapper_flags & w_declaration) == 0;
   }
 
   bool at_module_level() const {
@@ -493,7 +504,15 @@ class js_walker final : public walker_base {
       case r_function: on_function(n, false); return true;
       case r_function_signature: on_function(n, true); return false;
       case r_class: on_class(n); return true;
+      case r_function_expression:
+        // `export default function () {}` declares a function named "default".
+        if (exports_default()) on_function(n, false);
+        return true;
       case r_class_expression: {
+        if (exports_default()) {
+          on_class(n);
+          return true;
+        }
         // A named class expression opened its scope at the declarator.
         const frame& t = top();
         if (t.symbol == no_symbol || t.depth != depth() - 1 || t.container != scope_type::type) {

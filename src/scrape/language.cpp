@@ -82,6 +82,63 @@ std::optional<language> detect_language(std::string_view path) noexcept {
   return std::nullopt;
 }
 
+namespace {
+
+bool is_ident_char(char c) noexcept {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+}
+
+std::string_view skip_blanks(std::string_view s) noexcept {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  return s;
+}
+
+// Whether a line (leading blanks removed) is unmistakably C++.
+bool cpp_line(std::string_view l) noexcept {
+  auto word = [&](std::string_view w) {
+    return l.substr(0, w.size()) == w && (l.size() == w.size() || !is_ident_char(l[w.size()]));
+  };
+  if (word("namespace") || word("template") || word("using namespace")) return true;
+  for (std::string_view access : {"public", "private", "protected"}) {
+    if (!word(access)) continue;
+    const std::string_view rest = skip_blanks(l.substr(access.size()));
+    return !rest.empty() && rest.front() == ':' && (rest.size() == 1 || rest[1] != ':');
+  }
+  if (word("class")) {
+    // `class Name {`, `class Name : Base`, `class Name final` - not prose like "class of".
+    std::string_view rest = skip_blanks(l.substr(5));
+    std::size_t i = 0;
+    while (i < rest.size() && is_ident_char(rest[i])) ++i;
+    if (i == 0) return false;
+    rest = skip_blanks(rest.substr(i));
+    return rest.empty() || rest.front() == '{' || rest.front() == ':' || rest.front() == ';' ||
+           rest.substr(0, 5) == "final";
+  }
+  return false;
+}
+
+}  // namespace
+
+language refine_language(language lang, std::string_view path, std::string_view content) noexcept {
+  if (lang != language::c) return lang;
+  const auto dot = path.find_last_of('.');
+  if (dot == std::string_view::npos || (path.substr(dot) != ".h" && path.substr(dot) != ".H")) return lang;
+  if (content.find("std::") != std::string_view::npos) return language::cpp;
+  std::size_t pos = 0;
+  while (pos < content.size()) {
+    std::size_t eol = content.find('\n', pos);
+    if (eol == std::string_view::npos) eol = content.size();
+    std::string_view l = content.substr(pos, eol - pos);
+    pos = eol + 1;
+    l = skip_blanks(l);
+    if (!l.empty() && (l.front() == 'n' || l.front() == 't' || l.front() == 'u' || l.front() == 'p' || l.front() == 'c') &&
+        cpp_line(l)) {
+      return language::cpp;
+    }
+  }
+  return lang;
+}
+
 std::string_view qualifier_separator(language lang) noexcept {
   switch (lang) {
     case language::c:

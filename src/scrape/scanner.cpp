@@ -59,13 +59,14 @@ struct pipeline {
       return s;
     }
     std::string hash = content_hash(r.bytes);
+    const language lang = refine_language(f.lang, f.path, r.bytes);
     if (options.already_known && options.already_known(f.path, hash)) {
       s.kind = outcome::unchanged;
-      s.unchanged = {f.path, f.lang, r.bytes.size(), f.mtime_ns, std::move(hash)};
+      s.unchanged = {f.path, lang, r.bytes.size(), f.mtime_ns, std::move(hash)};
       return s;
     }
     s.kind = outcome::parsed;
-    s.facts = ex.extract(f.path, f.lang, r.bytes);
+    s.facts = ex.extract(f.path, lang, r.bytes);
     s.facts.mtime_ns = f.mtime_ns;
     return s;
   }
@@ -153,7 +154,7 @@ result<scan_summary> scan(const std::filesystem::path& root, const scan_options&
   threads = static_cast<unsigned>(std::min<std::size_t>(threads, files.size()));
   const std::size_t window = std::max<std::size_t>(options.max_in_flight != 0 ? options.max_in_flight : 8u * threads, 1);
 
-  pipeline p(files, root_text, options, files.size());
+  pipeline p(files, root_text, options, window);
   worker_guard guard{p, {}};
   guard.threads.reserve(threads);
   for (unsigned t = 0; t < threads; ++t) guard.threads.emplace_back([&p] { p.worker(); });

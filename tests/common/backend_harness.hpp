@@ -20,6 +20,20 @@
 #include "patina/db/sqlite_database.hpp"
 #endif
 
+// gtest's ASSERT_* expand to `return;`, which a coroutine cannot use. In test
+// bodies run by harness::run, use these: they record the failure and leave the
+// body (PATINA_RETURN is `return` or `co_return`).
+#define PATINA_ASSERT_TRUE(cond)                           \
+  if (!(cond)) {                                           \
+    ADD_FAILURE() << "assertion failed: " #cond;           \
+    PATINA_RETURN;                                         \
+  }
+#define PATINA_ASSERT_EQ(a, b)                                                          \
+  if (!((a) == (b))) {                                                                  \
+    ADD_FAILURE() << "assertion failed: " #a " == " #b " (" << (a) << " vs " << (b) << ")"; \
+    PATINA_RETURN;                                                                      \
+  }
+
 namespace patina::test {
 
 #if defined(PATINA_BACKEND_TURSO)

@@ -124,8 +124,10 @@ class EmbeddingsDatabase {
     co_return model_state{true, previous};
   }
 
+  // (No default argument here: g++ 12 destroys a braced default argument of a
+  // coroutine twice. Callers pass a named vector_metadata.)
   db::awaitable<bool> index(item_type type, std::int64_t id, std::string_view text,
-                            db::vector_metadata metadata = {})
+                            db::vector_metadata metadata)
     requires db::AsyncDatabase<DB>
   {
     const auto hash = detail::content_hash(text);

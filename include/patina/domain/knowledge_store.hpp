@@ -121,7 +121,10 @@ class KnowledgeStore {
     auto b = detail::make_belief(std::move(statement), confidence).value();
     const auto st = detail::insert_belief(b);
     co_await db_.execute(st.sql, st.params);
-    if (embeddings_ != nullptr) co_await embeddings_->index(item_type::belief, b.id, b.statement);
+    if (embeddings_ != nullptr) {
+      const db::vector_metadata none;
+      co_await embeddings_->index(item_type::belief, b.id, b.statement, none);
+    }
     co_return b;
   }
 
@@ -131,8 +134,10 @@ class KnowledgeStore {
     auto o = detail::make_observation(std::move(content), type, std::move(source)).value();
     const auto st = detail::insert_observation(o);
     co_await db_.execute(st.sql, st.params);
-    if (embeddings_ != nullptr)
-      co_await embeddings_->index(item_type::observation, o.id, o.content, detail::metadata_for(o));
+    if (embeddings_ != nullptr) {
+      const auto metadata = detail::metadata_for(o);
+      co_await embeddings_->index(item_type::observation, o.id, o.content, metadata);
+    }
     co_return o;
   }
 

@@ -98,7 +98,8 @@ class SemanticSearch {
     const auto q = engine_.embed(query);
     const auto dim = co_await db_.vector_dimension();
     if (dim == 0 || k == 0) co_return std::vector<search_hit>{};
-    const auto matches = co_await db_.vector_search(db::vector_table::beliefs, q, db::vector_filter{}, k);
+    const db::vector_filter no_filter;
+    const auto matches = co_await db_.vector_search(db::vector_table::beliefs, q, no_filter, k);
     const auto ids = ids_of(matches);
     const auto st = detail::select_beliefs_by_id(ids);
     const auto rows = co_await db_.query(st.sql, st.params);

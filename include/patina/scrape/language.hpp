@@ -1,12 +1,15 @@
 // patina/scrape/language.hpp — the programming languages the scraper reads, and how a
 // file's language is decided.
 //
-// The language of a file is decided by its extension alone (case-insensitive), never by
-// its content: `.c .h` are C (a `.h` header is read as C because a C parser reads most
-// C++ headers' declarations too, while a C++ parser misreads some C, e.g. `new` or
-// `class` used as identifiers); `.cc .cpp .cxx .c++ .hpp .hh .hxx .h++ .ipp .tpp` are C++;
-// `.rs` Rust; `.py .pyi` Python; `.go` Go; `.js .mjs .cjs .jsx` JavaScript; `.ts .mts .cts`
-// TypeScript; `.tsx` TSX; `.java` Java. Anything else has no language and is not scraped.
+// The language of a file is decided by its extension (case-insensitive): `.c .h` are C;
+// `.cc .cpp .cxx .c++ .hpp .hh .hxx .h++ .ipp .tpp` are C++; `.rs` Rust; `.py .pyi` Python;
+// `.go` Go; `.js .mjs .cjs .jsx` JavaScript; `.ts .mts .cts` TypeScript; `.tsx` TSX;
+// `.java` Java. Anything else has no language and is not scraped.
+//
+// `.h` is ambiguous. It is C by default (a C++ parser misreads C that uses `new`, `class`
+// or `template` as identifiers), and `refine_language` turns it into C++ when the content
+// shows C++ — a C parser turns C++ headers into a cascade of syntax errors and misses
+// their classes.
 //
 // Thread safety: pure functions over values; safe from any thread.
 #pragma once
@@ -45,6 +48,12 @@ std::optional<language> language_from_string(std::string_view name) noexcept;
 
 // The language of a file, from its path's extension; nullopt when it is not scraped.
 std::optional<language> detect_language(std::string_view path) noexcept;
+
+// The language to parse `content` as, given the extension-based `lang`: a `.h` file (C)
+// becomes C++ when a line starts with `namespace`, `template`, `class X {`/`class X :`,
+// `public:`, `private:`, `protected:` or `using namespace`, or `std::` appears. Other
+// languages are returned unchanged.
+language refine_language(language lang, std::string_view path, std::string_view content) noexcept;
 
 // The separator of qualified names: "::" for C, C++ and Rust, "." for the others.
 std::string_view qualifier_separator(language lang) noexcept;

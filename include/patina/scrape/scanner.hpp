@@ -2,8 +2,9 @@
 // hash and parse its files on worker threads, and hand the results to one consumer.
 //
 // `scan` walks `root` (file_walker.hpp), then N worker threads each read a file, check it
-// (binary, UTF-8), hash it, ask `already_known(path, hash)` and, unless it answers true,
-// parse and extract it (extractor.hpp). Results reach `sink` on the thread that called
+// (binary, UTF-8), hash it, settle its language (refine_language: a `.h` with C++ content
+// is C++), ask `already_known(path, hash)` and, unless it answers true, parse and extract
+// it (extractor.hpp). Results reach `sink` on the thread that called
 // `scan`, in batches: first the files the walk itself skipped (too large, symbolic links,
 // unreadable directories) in their own batches, then every candidate in path order. At most `max_in_flight` finished files wait for the
 // sink, so memory stays bounded on large trees however slow the sink is. Storing the

@@ -44,6 +44,69 @@ const std::vector<migration>& all_migrations() {
            " embedded_at INTEGER NOT NULL)",
            "CREATE INDEX embeddings_type_model ON embeddings (item_type, model)",
        }},
+      // v2: the code index written by `patina scrape`. Its ids are derived from
+      // content (a hash of the file path, the symbol's name and signature, …), not
+      // drawn from new_id(): two replicas scraping the same code base produce the
+      // same rows, so sync merges them instead of duplicating them.
+      {2,
+       {
+           "CREATE TABLE files ("
+           " id INTEGER PRIMARY KEY,"
+           " path TEXT NOT NULL,"
+           " language TEXT NOT NULL,"
+           " size INTEGER NOT NULL,"
+           " content_hash TEXT NOT NULL,"
+           " line_count INTEGER NOT NULL,"
+           " mtime_ns INTEGER NOT NULL DEFAULT 0,"
+           " problems TEXT,"
+           " indexed_at INTEGER NOT NULL)",
+           "CREATE INDEX files_path ON files (path)",
+           "CREATE TABLE symbols ("
+           " id INTEGER PRIMARY KEY,"
+           " file_id INTEGER NOT NULL,"
+           " name TEXT NOT NULL,"
+           " qualified_name TEXT NOT NULL,"
+           " kind TEXT NOT NULL,"
+           " language TEXT NOT NULL,"
+           " start_line INTEGER NOT NULL,"
+           " end_line INTEGER NOT NULL,"
+           " signature TEXT NOT NULL DEFAULT '',"
+           " doc TEXT NOT NULL DEFAULT '',"
+           " parent_id INTEGER,"
+           " parameters TEXT,"
+           " return_type TEXT NOT NULL DEFAULT '',"
+           " flags INTEGER NOT NULL DEFAULT 0,"
+           " generic_count INTEGER NOT NULL DEFAULT 0)",
+           "CREATE INDEX symbols_file ON symbols (file_id)",
+           "CREATE INDEX symbols_name ON symbols (name)",
+           "CREATE INDEX symbols_qualified_name ON symbols (qualified_name)",
+           "CREATE TABLE imports ("
+           " id INTEGER PRIMARY KEY,"
+           " file_id INTEGER NOT NULL,"
+           " path TEXT NOT NULL,"
+           " names TEXT,"
+           " line INTEGER NOT NULL)",
+           "CREATE INDEX imports_file ON imports (file_id)",
+           "CREATE TABLE calls ("
+           " id INTEGER PRIMARY KEY,"
+           " file_id INTEGER NOT NULL,"
+           " caller_id INTEGER,"
+           " callee_name TEXT NOT NULL,"
+           " callee_simple TEXT NOT NULL,"
+           " callee_id INTEGER,"
+           " kind TEXT NOT NULL,"
+           " line INTEGER NOT NULL)",
+           "CREATE INDEX calls_file ON calls (file_id)",
+           "CREATE INDEX calls_caller ON calls (caller_id)",
+           "CREATE INDEX calls_callee ON calls (callee_id)",
+           "CREATE INDEX calls_callee_simple ON calls (callee_simple)",
+           "CREATE TABLE skipped_files ("
+           " id INTEGER PRIMARY KEY,"
+           " path TEXT NOT NULL,"
+           " reason TEXT NOT NULL,"
+           " detail TEXT NOT NULL DEFAULT '',"
+           " recorded_at INTEGER NOT NULL)",
+       }},
   };
   return list;
 }

@@ -22,7 +22,11 @@ using detail::connection;
 using detail::vector_table_spec;
 
 constexpr std::string_view generation_table = "patina_vector_generation";
-constexpr const char* trigger_events[] = {"insert", "update", "delete"};
+struct trigger_event {
+  const char* suffix;  // trigger name suffix
+  const char* sql;     // the event in CREATE TRIGGER
+};
+constexpr trigger_event trigger_events[] = {{"insert", "INSERT"}, {"update", "UPDATE"}, {"delete", "DELETE"}};
 
 // Readers rely on the memory map (shared with the OS page cache) for the file and
 // cache WAL pages only; the writer takes the page cache the options ask for.
@@ -46,12 +50,9 @@ std::vector<std::string> storage_ddl() {
       const std::string col(column.name);
       ddl.push_back("CREATE INDEX IF NOT EXISTS " + name + "_" + col + " ON " + name + " (" + col + ")");
     }
-    for (const char* event : trigger_events) {
-      std::string upper(event);
-      std::transform(upper.begin(), upper.end(), upper.begin(),
-                     [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
-      ddl.push_back("CREATE TRIGGER IF NOT EXISTS " + name + "_generation_" + event + " AFTER " +
-                    upper + " ON " + name + " BEGIN UPDATE " + std::string(generation_table) +
+    for (const auto& event : trigger_events) {
+      ddl.push_back("CREATE TRIGGER IF NOT EXISTS " + name + "_generation_" + event.suffix + " AFTER " +
+                    event.sql + " ON " + name + " BEGIN UPDATE " + std::string(generation_table) +
                     " SET generation = generation + 1 WHERE name = '" + name + "'; END");
     }
   }

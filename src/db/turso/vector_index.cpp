@@ -195,6 +195,19 @@ std::vector<vector_match> vector_index::search(std::span<const float> query,
   for (std::size_t b = 0; b < blocks_.size(); ++b) {
     const std::size_t first = b * block_rows;
     const std::size_t count = std::min(block_rows, rows - first);
+    const float* block = blocks_[b].get();
+    if (!filtered && !zero_query) {
+      // The common case: one streaming pass of the kernel over the whole block.
+      vec::dot_many(block, count, dimension_, unit.data(), scores.data());
+      float threshold = best.threshold();
+      for (std::size_t r = 0; r < count; ++r) {
+        // NaN (from a NaN stored by another writer) never ranks.
+        if (!(scores[r] >= threshold)) continue;
+        best.offer(scores[r], ids_[first + r]);
+        threshold = best.threshold();
+      }
+      continue;
+    }
     matching.clear();
     for (std::size_t r = 0; r < count; ++r) {
       bool keep = true;
@@ -204,11 +217,10 @@ std::vector<vector_match> vector_index::search(std::span<const float> query,
       if (keep) matching.push_back(static_cast<std::uint32_t>(r));
     }
     if (matching.empty()) continue;
-    const float* block = blocks_[b].get();
     if (zero_query) {
       for (const auto r : matching) scores[r] = norms_[first + r] == 0.0f ? 1.0f : 0.0f;
     } else if (matching.size() * 4 >= count) {
-      // Most rows are wanted: one streaming pass of the kernel over the block.
+      // Most rows are wanted: scoring them all is as cheap as picking.
       vec::dot_many(block, count, dimension_, unit.data(), scores.data());
     } else {
       for (const auto r : matching) {
@@ -217,10 +229,8 @@ std::vector<vector_match> vector_index::search(std::span<const float> query,
     }
     float threshold = best.threshold();
     for (const auto r : matching) {
-      const float score = scores[r];
-      // NaN (from a NaN stored by another writer) never ranks.
-      if (!(score >= threshold)) continue;
-      best.offer(score, ids_[first + r]);
+      if (!(scores[r] >= threshold)) continue;
+      best.offer(scores[r], ids_[first + r]);
       threshold = best.threshold();
     }
   }

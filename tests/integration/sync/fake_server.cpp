@@ -14,6 +14,7 @@
 #include <chrono>
 #include <cstdio>
 #include <stdexcept>
+#include <utility>
 
 namespace patina::test {
 
@@ -189,19 +190,21 @@ void fake_server::handle(int fd) {
     std::lock_guard lock(mutex_);
     requests_.push_back(request);
   }
-  const auto answer = respond_(request);
-  if (!answer) {
-    if (ssl) SSL_free(ssl);
+  const fake_reply answer = respond_(request);
+  std::size_t sent = 0;
+  while (sent < answer.bytes.size()) {
+    const auto* data = answer.bytes.data() + sent;
+    const std::size_t left = answer.bytes.size() - sent;
+    const int n = ssl ? SSL_write(ssl, data, static_cast<int>(left))
+                      : static_cast<int>(::send(fd, data, left, MSG_NOSIGNAL));
+    if (n <= 0) break;
+    sent += static_cast<std::size_t>(n);
+  }
+  if (answer.then_stall) {
+    if (ssl) SSL_free(ssl);  // leaves the socket open
     std::lock_guard lock(mutex_);
     stalled_.push_back(fd);  // closed by the destructor
     return;
-  }
-  std::size_t sent = 0;
-  while (sent < answer->size()) {
-    const int n = ssl ? SSL_write(ssl, answer->data() + sent, static_cast<int>(answer->size() - sent))
-                      : static_cast<int>(::send(fd, answer->data() + sent, answer->size() - sent, MSG_NOSIGNAL));
-    if (n <= 0) break;
-    sent += static_cast<std::size_t>(n);
   }
   if (ssl) SSL_shutdown(ssl);
   finish();

@@ -3,9 +3,9 @@
 // garbage, truncated bodies, error statuses, stalls.
 //
 // Each connection: the request is read (headers, then Content-Length bytes), recorded,
-// and handed to `respond`, whose answer is sent verbatim before the connection is
-// closed. An answer of nullopt stalls: the connection stays open, silent, until the
-// server is destroyed.
+// and handed to `respond`, whose reply bytes are sent verbatim; then the connection is
+// closed, or, for a reply with `then_stall`, kept open and silent until the server is
+// destroyed.
 //
 // Thread safety: the server runs on its own thread; `requests()` and `sni()` may be
 // called from the test thread at any time.
@@ -35,9 +35,17 @@ struct tls_identity {
   tls_identity& operator=(tls_identity&&) = delete;
 };
 
+struct fake_reply {
+  fake_reply(std::string b = {}, bool stall = false) : bytes(std::move(b)), then_stall(stall) {}  // NOLINT
+  fake_reply(const char* b) : bytes(b) {}  // NOLINT
+  std::string bytes;
+  bool then_stall = false;
+};
+
 class fake_server {
  public:
-  using responder = std::function<std::optional<std::string>(const std::string& request)>;
+  using responder = std::function<fake_reply(const std::string& request)>;
+  static fake_reply stall(std::string first_bytes = {}) { return fake_reply(std::move(first_bytes), true); }
 
   explicit fake_server(responder respond, const tls_identity* tls = nullptr);
   ~fake_server();

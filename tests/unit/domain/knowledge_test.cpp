@@ -105,7 +105,7 @@ TEST(domain, observations_filter_by_type) {
     auto p = PATINA_AWAIT store.add_observation("Retries double the wait", domain::observation_type::pattern, "http.cpp");
     PATINA_AWAIT store.add_observation("We chose TOML", domain::observation_type::decision);
     auto patterns = PATINA_AWAIT store.list_observations(domain::observation_type::pattern);
-    ASSERT_EQ(patterns.size(), 1u);
+    PATINA_ASSERT_EQ(patterns.size(), 1u)
     EXPECT_EQ(patterns[0].id, p.id);
     EXPECT_EQ(patterns[0].source, "http.cpp");
     auto all = PATINA_AWAIT store.list_observations();
@@ -143,14 +143,15 @@ TEST(domain, unchanged_text_is_never_embedded_twice) {
     auto b = PATINA_AWAIT store.add_belief("cache invalidation happens on write");
     EXPECT_EQ(engine.calls.load(), 1);
 
-    auto again = PATINA_AWAIT embeddings.index(domain::item_type::belief, b.id, b.statement);
+    const db::vector_metadata none;
+    auto again = PATINA_AWAIT embeddings.index(domain::item_type::belief, b.id, b.statement, none);
     EXPECT_FALSE(again);
     EXPECT_EQ(engine.calls.load(), 1);
     auto missing = PATINA_AWAIT embeddings.generate_missing();
     EXPECT_EQ(missing, 0u);
     EXPECT_EQ(engine.calls.load(), 1);
 
-    auto changed = PATINA_AWAIT embeddings.index(domain::item_type::belief, b.id, "a different text");
+    auto changed = PATINA_AWAIT embeddings.index(domain::item_type::belief, b.id, "a different text", none);
     EXPECT_TRUE(changed);
     EXPECT_EQ(engine.calls.load(), 2);
     auto count = PATINA_AWAIT embeddings.embedded_count();
@@ -205,7 +206,7 @@ TEST(domain, search_finds_the_matching_item_first) {
 
     search_t search(db, engine);
     auto hits = PATINA_AWAIT search.search_beliefs("which journal mode does the database use", 3);
-    ASSERT_FALSE(hits.empty());
+    PATINA_ASSERT_TRUE(!hits.empty())
     EXPECT_EQ(hits[0].id, wal.id);
     EXPECT_EQ(hits[0].type, domain::item_type::belief);
     EXPECT_GT(hits[0].score, 0.0);
@@ -213,11 +214,11 @@ TEST(domain, search_finds_the_matching_item_first) {
 
     auto decisions = PATINA_AWAIT search.search_observations("retry backoff configuration",
                                                              domain::observation_type::decision, 5);
-    ASSERT_EQ(decisions.size(), 1u);
+    PATINA_ASSERT_EQ(decisions.size(), 1u)
     EXPECT_EQ(decisions[0].id, toml.id);
 
     auto all = PATINA_AWAIT search.search_knowledge("configuration files TOML", 10);
-    ASSERT_FALSE(all.empty());
+    PATINA_ASSERT_TRUE(!all.empty())
     EXPECT_EQ(all[0].id, toml.id);
     EXPECT_EQ(all.size(), 5u);
   });
@@ -256,10 +257,10 @@ TEST(domain, search_many_equals_searches_one_by_one) {
     std::vector<std::string> queries;
     for (int i = 0; i < 12; ++i) queries.push_back("topic " + std::to_string(i % 7) + " belief");
     auto many = PATINA_AWAIT search.search_many(queries, 5);
-    ASSERT_EQ(many.size(), queries.size());
+    PATINA_ASSERT_EQ(many.size(), queries.size())
     for (std::size_t i = 0; i < queries.size(); ++i) {
       auto one = PATINA_AWAIT search.search_knowledge(queries[i], 5);
-      ASSERT_EQ(one.size(), many[i].size()) << i;
+      PATINA_ASSERT_EQ(one.size(), many[i].size())
       for (std::size_t j = 0; j < one.size(); ++j) EXPECT_EQ(one[j].id, many[i][j].id) << i << "," << j;
     }
   });

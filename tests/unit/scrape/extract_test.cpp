@@ -46,6 +46,29 @@ TEST(ScrapeLanguage, DetectsLanguageByExtension) {
   }
 }
 
+TEST(ScrapeLanguage, HeadersWithCppContentAreCpp) {
+  const std::vector<std::pair<std::string, language>> cases = {
+      {"int f(void);\n", language::c},
+      {"/* the class of all widgets */\nstruct w { int class_id; };\n", language::c},
+      {"int new = 1; /* C may use C++ keywords as names */\n", language::c},
+      {"namespace geo {\n}\n", language::cpp},
+      {"  template <typename T> T f(T);\n", language::cpp},
+      {"class Widget {\n};\n", language::cpp},
+      {"class Widget : public Base {};\n", language::cpp},
+      {"class Widget;\n", language::cpp},
+      {"struct S {\npublic:\n  int x;\n};\n", language::cpp},
+      {"void f(std::string s);\n", language::cpp},
+      {"using namespace std;\n", language::cpp},
+      {"int public_count;\nint x = a ? b : c;\n", language::c},
+  };
+  for (const auto& [content, lang] : cases) {
+    EXPECT_EQ(refine_language(language::c, "inc/x.h", content), lang) << content;
+  }
+  // Only .h is ambiguous.
+  EXPECT_EQ(refine_language(language::c, "x.c", "namespace a {}\n"), language::c);
+  EXPECT_EQ(refine_language(language::python, "x.py", "class A:\n"), language::python);
+}
+
 TEST(ScrapeLanguage, NamesRoundTrip) {
   std::set<std::string_view> names;
   for (language lang : all_languages) {
@@ -397,6 +420,23 @@ TEST(ScrapeExtract, ModulePathsComeFromTheFilePath) {
     ASSERT_EQ(f.symbols.size(), 1u) << path;
     EXPECT_EQ(f.symbols[0].qualified_name, qualified) << path;
   }
+}
+
+TEST(ScrapeExtract, DefaultExportsAreNamedDefault) {
+  const file_facts f = extract("def.ts",
+                               "export default class { m() { b(); } }\n"
+                               "const f = function named() { c(); };\n"
+                               "export default async (x: number) => d(x);\n");
+  test::expect_symbols(f.symbols, {
+                                      sb(k::class_, "default", "default", 1, 1, "export default class").pub(),
+                                      sb(k::method, "default.m", "m", 1, 1, "m()").parent(0).pub(),
+                                      sb(k::function, "f", "f", 2, 2, "const f = function named()"),
+                                      sb(k::function, "default", "default", 3, 3, "export default async (x: number) =>")
+                                          .params({{"x", "number"}})
+                                          .async_()
+                                          .pub(),
+                                  });
+  test::expect_calls(f.calls, {{1, "b", call_kind::call, 1}, {2, "c", call_kind::call, 2}, {3, "d", call_kind::call, 3}});
 }
 
 TEST(ScrapeExtract, OneExtractorServesManyFilesAndLanguages) {

@@ -33,8 +33,8 @@ awaitable<result<std::vector<hrana::stream_result>>> run_pipeline(http_client ht
 }
 
 awaitable<result<hrana::stmt_result>> run_execute(http_client http, hrana::stmt statement) {
-  std::vector<hrana::stream_request> requests;
-  requests.emplace_back(hrana::execute_request{std::move(statement)});
+  std::vector<hrana::stream_request> requests(1);
+  std::get<hrana::execute_request>(requests.front()).statement = std::move(statement);
   auto outcome = co_await run_pipeline(http, std::move(requests));
   if (!outcome) co_return fail(std::move(outcome).err());
   auto& only = outcome->front();
@@ -43,8 +43,8 @@ awaitable<result<hrana::stmt_result>> run_execute(http_client http, hrana::stmt 
 }
 
 awaitable<result<hrana::batch_result>> run_batch(http_client http, std::vector<hrana::batch_step> steps) {
-  std::vector<hrana::stream_request> requests;
-  requests.emplace_back(hrana::batch_request{std::move(steps)});
+  std::vector<hrana::stream_request> requests(1, hrana::batch_request{});
+  std::get<hrana::batch_request>(requests.front()).steps = std::move(steps);
   auto outcome = co_await run_pipeline(http, std::move(requests));
   if (!outcome) co_return fail(std::move(outcome).err());
   auto& only = outcome->front();

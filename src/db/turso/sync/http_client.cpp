@@ -109,7 +109,7 @@ template <class Stream>
 awaitable<result<void>> exchange(Stream& stream, const state& s, request_plan& plan, clock_type::time_point deadline) {
   auto& lowest = beast::get_lowest_layer(stream);
 
-  http::request<http::string_body> req{http::verb::post, plan.target, 11};
+  http::request<http::string_body> req(http::verb::post, plan.target, 11);
   req.set(http::field::host, s.endpoint.host_header());
   req.set(http::field::user_agent, "patina");
   req.set(http::field::content_type, plan.content_type);
@@ -231,7 +231,12 @@ awaitable<result<void>> run_request(std::shared_ptr<const state> s, request_plan
   lowest.expires_at(connect_deadline);
   auto [handshake_ec] = co_await stream.async_handshake(ssl::stream_base::client, as_result);
   if (handshake_ec) {
-    if (handshake_ec == beast::error::timeout) co_return timeout_error(*s, true);
+    if (handshake_ec == beast::error::timeout) {
+      co_return fail(errc::network_error,
+                     "the TLS handshake with " + where(*s) + " did not complete within " +
+                         std::to_string(std::min(s->options.connect_timeout, s->options.request_timeout).count()) +
+                         " ms; check that the server speaks https at this port");
+    }
     co_return fail(errc::network_error,
                    "the TLS handshake with " + where(*s) +
                        " failed; check the server's certificate, the host name in the URL, or the CA file",

@@ -153,6 +153,28 @@ result<void> check_database_header(std::span<const std::uint8_t> header) {
   return {};
 }
 
+namespace {
+
+std::uint32_t big_endian_u32(const std::uint8_t* p) {
+  return (std::uint32_t{p[0]} << 24) | (std::uint32_t{p[1]} << 16) | (std::uint32_t{p[2]} << 8) | p[3];
+}
+
+// The page count in the header is meaningful when it is non-zero and the change
+// counter (offset 24) equals "version-valid-for" (offset 92); then it must agree
+// with the size the server reported.
+result<void> check_header_size(std::span<const std::uint8_t> header, std::uint64_t db_size) {
+  const std::uint32_t pages = big_endian_u32(header.data() + 28);
+  const bool valid = pages != 0 && big_endian_u32(header.data() + 24) == big_endian_u32(header.data() + 92);
+  if (valid && pages != db_size) {
+    return fail(errc::protocol_error,
+                "the Turso server's pages describe a database of " + std::to_string(pages) +
+                    " pages but it reported " + std::to_string(db_size) + "; sync again, and re-bootstrap if it persists");
+  }
+  return {};
+}
+
+}  // namespace
+
 // ---- bootstrap_file -----------------------------------------------------------------
 
 // A roaring bitmap, so that a server claiming huge page ids costs memory only for
@@ -226,6 +248,8 @@ result<void> bootstrap_file::commit(std::uint64_t db_size) {
   auto read = pread_all(fd_.get(), header.data(), header.size(), 0, temp_);
   if (!read) return fail(std::move(read).err());
   auto valid = check_database_header(header);
+  if (!valid) return valid;
+  valid = check_header_size(header, db_size);
   if (!valid) return valid;
   if (::ftruncate(fd_.get(), static_cast<off_t>(db_size * page_size)) != 0) return io_failure("cannot resize", temp_);
   auto synced = sync_fd(fd_.get(), temp_);
@@ -368,6 +392,8 @@ result<stage_info> apply_page_stage(const fs::path& stage, const fs::path& datab
   auto got = pread_all(out.get(), header.data(), header.size(), 0, database);
   if (!got) return fail(std::move(got).err());
   auto valid = check_database_header(header);
+  if (!valid) return fail(valid.err());
+  valid = check_header_size(header, info->db_size);
   if (!valid) return fail(valid.err());
   return info;
 }

@@ -34,6 +34,10 @@ void add_guarded_statement(std::vector<batch_step>& steps, hrana::stmt s) {
   steps.push_back(batch_step{cond_is_autocommit(), std::move(s)});
 }
 
+void add_counters_step(std::vector<batch_step>& steps) {
+  steps.push_back(batch_step{cond_ok(0), hrana::stmt{"SELECT changes(), last_insert_rowid()", {}, true}});
+}
+
 void add_rollback_guard(std::vector<batch_step>& steps) {
   steps.push_back(batch_step{cond_and({cond_ok(0), cond_not(cond_is_autocommit())}), hrana::stmt{"ROLLBACK", {}, false}});
 }
@@ -79,7 +83,7 @@ awaitable<result<query_result>> run_query(hrana_client client, hrana::stmt s) {
 awaitable<result<exec_result>> run_execute(hrana_client client, hrana::stmt s) {
   std::vector<batch_step> steps;
   add_guarded_statement(steps, std::move(s));
-  steps.push_back(batch_step{cond_ok(0), hrana::stmt{"SELECT changes(), last_insert_rowid()", {}, true}});
+  add_counters_step(steps);
   add_rollback_guard(steps);
   auto outcome = co_await client.batch(std::move(steps));
   if (!outcome) co_return fail(std::move(outcome).err());
