@@ -16,6 +16,8 @@ void add_belief_command(CLI::App& app, context& ctx);
 void add_observe_command(CLI::App& app, context& ctx);
 void add_search_command(CLI::App& app, context& ctx);
 void add_status_command(CLI::App& app, context& ctx);
+void add_scrape_command(CLI::App& app, context& ctx);
+void add_symbol_command(CLI::App& app, context& ctx);
 void add_mcp_command(CLI::App& app, context& ctx);
 
 inline void register_commands(CLI::App& app, context& ctx) {
@@ -24,6 +26,8 @@ inline void register_commands(CLI::App& app, context& ctx) {
   add_observe_command(app, ctx);
   add_search_command(app, ctx);
   add_status_command(app, ctx);
+  add_scrape_command(app, ctx);
+  add_symbol_command(app, ctx);
   add_sql_command(app, ctx);
   add_mcp_command(app, ctx);
 }

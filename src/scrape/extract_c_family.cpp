@@ -249,15 +249,7 @@ class c_walker final : public walker_base {
     return out;
   }
 
-  bool has_storage(TSNode n, std::string_view what) const {
-    bool found = false;
-    for_each_child(n, [&](TSNode c, const char*) {
-      if (!found && is(c, "storage_class_specifier") && text(c) == what) found = true;
-    });
-    return found;
-  }
-
-  std::string return_type(TSNode n, TSNode declarator, const function_shape& f) const {
+  std::string return_type(const std::string& base, TSNode declarator, const function_shape& f) const {
     if (f.cast) return collapse(text(field(f.fdecl, "type")));
     std::string trailing;
     for_each_child(f.fdecl, [&](TSNode c, const char*) {
@@ -268,20 +260,6 @@ class c_walker final : public walker_base {
       }
     });
     if (!trailing.empty()) return trailing;
-    std::string base;
-    const std::uint32_t decl_start = ts_node_start_byte(declarator);
-    for_each_child(n, [&](TSNode c, const char* fname) {
-      if (ts_node_start_byte(c) >= decl_start) return;
-      const bool is_type = fname != nullptr && std::strcmp(fname, "type") == 0;
-      bool is_qualifier = is(c, "type_qualifier");
-      if (is_qualifier) {
-        const std::string_view q = text(c);
-        if (q == "constexpr" || q == "consteval" || q == "constinit") is_qualifier = false;
-      }
-      if (!is_type && !is_qualifier) return;
-      if (!base.empty()) base += ' ';
-      base += text(c);
-    });
     // Pointer and reference modifiers around the function declarator: `char *f()`.
     std::string mods(slice(ts_node_start_byte(declarator), ts_node_start_byte(f.fdecl)));
     mods += slice(ts_node_end_byte(f.fdecl), ts_node_end_byte(declarator));
@@ -364,10 +342,79 @@ class c_walker final : public walker_base {
     w.generic_count = count;
   }
 
+  // Facts shared by every declarator of one declaration (or definition), computed in one
+  // pass over its children: a declaration may list thousands of declarators.
+  struct declaration_facts {
+    bool has_const = false;
+    bool has_constexpr = false;
+    bool is_static = false;
+    bool is_extern = false;
+    bool is_virtual = false;
+    bool pure = false;                      // `= 0`
+    std::string base_type;                  // type and cv-qualifiers before the declarators
+    std::uint32_t body_start = 0;           // definitions: start of the initializer list or body
+    std::vector<std::uint32_t> separators;  // starts of the top-level `,` and `;` tokens
+    std::vector<byte_range> comments;       // comments inside (multi-declarator only)
+    std::string prefix;                     // multi-declarator signature head: specifiers and type
+  };
+
+  // `first` is the first declarator; `multi` asks for the per-declarator signature parts.
+  declaration_facts scan_declaration(TSNode n, TSNode first, std::uint32_t sig_start, std::uint32_t prefix_end,
+                                     bool multi) {
+    declaration_facts d;
+    d.body_start = ts_node_end_byte(n);
+    const std::uint32_t first_start = ts_node_is_null(first) ? ts_node_end_byte(n) : ts_node_start_byte(first);
+    for_each_child(n, [&](TSNode c, const char* fname) {
+      const bool before = ts_node_start_byte(c) < first_start;
+      if (is(c, "type_qualifier")) {
+        const std::string_view q = text(c);
+        if (q == "const") d.has_const = true;
+        if (q == "constexpr") d.has_constexpr = true;
+        if (before && q != "constexpr" && q != "consteval" && q != "constinit") {
+          if (!d.base_type.empty()) d.base_type += ' ';
+          d.base_type += q;
+        }
+      } else if (is(c, "storage_class_specifier")) {
+        const std::string_view q = text(c);
+        if (q == "static") d.is_static = true;
+        if (q == "extern") d.is_extern = true;
+      } else if (is(c, "virtual")) {
+        d.is_virtual = true;
+      } else if (is(c, "field_initializer_list")) {
+        d.body_start = std::min(d.body_start, ts_node_start_byte(c));
+      } else if (fname != nullptr && std::strcmp(fname, "type") == 0 && before) {
+        if (!d.base_type.empty()) d.base_type += ' ';
+        d.base_type += text(c);
+      } else if (fname != nullptr && std::strcmp(fname, "default_value") == 0) {
+        d.pure = text(c) == "0";
+      } else if (fname != nullptr && std::strcmp(fname, "body") == 0) {
+        d.body_start = std::min(d.body_start, ts_node_start_byte(c));
+      } else if (!ts_node_is_named(c) && (text(c) == "," || text(c) == ";")) {
+        d.separators.push_back(ts_node_start_byte(c));
+      }
+    });
+    if (multi) {
+      d.comments = comments_in(n);
+      d.prefix = signature(sig_start, prefix_end, d.comments);
+    }
+    return d;
+  }
+
+  // Signature of declarator `d` in a declaration listing several: the shared head, then
+  // the declarator up to the next `,` or `;`.
+  std::string declarator_signature(TSNode n, TSNode d, const declaration_facts& facts) const {
+    const std::uint32_t ds = ts_node_start_byte(d);
+    const auto it = std::upper_bound(facts.separators.begin(), facts.separators.end(), ds);
+    const std::uint32_t end = it == facts.separators.end() ? ts_node_end_byte(n) : *it;
+    return facts.prefix + " " + signature(ds, end, facts.comments);
+  }
+
   // Adds a function/method symbol for `n` (a definition, or a declaration whose
   // declarator `declarator` is a function). Returns its index and qualified name.
+  // `facts` are its declaration's; `multi` when the declaration lists several declarators.
   std::pair<std::uint32_t, std::string> add_function(TSNode n, TSNode declarator, const function_shape& f,
-                                                     bool definition, const decl_head& h) {
+                                                     bool definition, const decl_head& h,
+                                                     const declaration_facts& facts, bool multi) {
     symbol s;
     s.name = simple_name(f.name);
     const std::string scope = ts_node_is_null(f.qualifier) ? std::string() : written_scope(f.qualifier);
@@ -396,10 +443,10 @@ class c_walker final : public walker_base {
     s.end_line = end_row(n) + 1;
     s.parameters = parse_params(f.params);
     if (s.kind != symbol_kind::constructor && s.kind != symbol_kind::destructor) {
-      s.return_type = return_type(n, declarator, f);
+      s.return_type = return_type(facts.base_type, declarator, f);
     }
-    s.flags.is_static = has_storage(n, "static");
-    bool is_virtual = has_child(n, "virtual");
+    s.flags.is_static = facts.is_static;
+    bool is_virtual = facts.is_virtual;
     bool is_const = false;
     const TSNode quals = f.cast ? field(f.fdecl, "declarator") : f.fdecl;
     for_each_child(quals, [&](TSNode c, const char*) {
@@ -408,8 +455,7 @@ class c_walker final : public walker_base {
     });
     s.flags.is_virtual = is_virtual;
     s.flags.is_const = is_const;
-    const TSNode def = field(n, "default_value");
-    if (!definition && !ts_node_is_null(def) && text(def) == "0") {
+    if (!definition && facts.pure) {
       s.flags.is_abstract = true;
       s.flags.is_virtual = true;
     }
@@ -421,16 +467,12 @@ class c_walker final : public walker_base {
     }
     s.generic_count = h.wrapper != nullptr ? h.wrapper->generic_count : 0;
     s.doc = h.doc;
-    const std::uint32_t sig_start = h.wrapper != nullptr ? h.wrapper->sig_start : ts_node_start_byte(n);
-    std::uint32_t sig_end = ts_node_end_byte(n);
-    if (definition) {
-      for_each_child(n, [&](TSNode c, const char* fname) {
-        if (is(c, "field_initializer_list") || (fname != nullptr && std::strcmp(fname, "body") == 0)) {
-          sig_end = std::min(sig_end, ts_node_start_byte(c));
-        }
-      });
+    if (multi) {
+      s.signature = declarator_signature(n, declarator, facts);
+    } else {
+      const std::uint32_t sig_start = h.wrapper != nullptr ? h.wrapper->sig_start : ts_node_start_byte(n);
+      s.signature = signature(sig_start, definition ? facts.body_start : ts_node_end_byte(n), n);
     }
-    s.signature = signature(sig_start, sig_end, n);
     // An out-of-line member definition takes its access and virtual/static-ness from the
     // in-class declaration with the same parameter types, when this file has it.
     if (!member && !scope.empty() && s.kind != symbol_kind::function) {
@@ -466,7 +508,8 @@ class c_walker final : public walker_base {
       return;
     }
     const decl_head h = head(n);
-    auto [idx, q] = add_function(n, declarator, f, true, h);
+    const declaration_facts facts = scan_declaration(n, declarator, 0, 0, false);
+    auto [idx, q] = add_function(n, declarator, f, true, h, facts, false);
     push_scope(idx, scope_type::function, std::move(q), {});
   }
 
@@ -478,47 +521,6 @@ class c_walker final : public walker_base {
       return false;
     }
     return !ts_node_is_null(field(specifier, "body"));
-  }
-
-  // Facts shared by every declarator of one declaration, computed once (a declaration
-  // may list thousands of declarators).
-  struct declaration_facts {
-    bool has_const = false;
-    bool has_constexpr = false;
-    bool is_static = false;
-    bool is_extern = false;
-    std::vector<std::uint32_t> separators;  // starts of the top-level `,` and `;` tokens
-    std::vector<byte_range> comments;       // comments inside the declaration
-    std::string prefix;  // multi-declarator signature head: specifiers and type
-  };
-
-  declaration_facts scan_declaration(TSNode n, std::uint32_t sig_start, std::uint32_t prefix_end) {
-    declaration_facts d;
-    for_each_child(n, [&](TSNode c, const char*) {
-      if (is(c, "type_qualifier")) {
-        const std::string_view q = text(c);
-        if (q == "const") d.has_const = true;
-        if (q == "constexpr") d.has_constexpr = true;
-      } else if (is(c, "storage_class_specifier")) {
-        const std::string_view q = text(c);
-        if (q == "static") d.is_static = true;
-        if (q == "extern") d.is_extern = true;
-      } else if (!ts_node_is_named(c) && (text(c) == "," || text(c) == ";")) {
-        d.separators.push_back(ts_node_start_byte(c));
-      }
-    });
-    d.comments = comments_in(n);
-    d.prefix = signature(sig_start, prefix_end, d.comments);
-    return d;
-  }
-
-  // Signature of declarator `d` in a declaration listing several: the shared head, then
-  // the declarator up to the next `,` or `;`.
-  std::string declarator_signature(TSNode n, TSNode d, const declaration_facts& facts) {
-    const std::uint32_t ds = ts_node_start_byte(d);
-    const auto it = std::upper_bound(facts.separators.begin(), facts.separators.end(), ds);
-    const std::uint32_t end = it == facts.separators.end() ? ts_node_end_byte(n) : *it;
-    return facts.prefix + " " + signature(ds, end, facts.comments);
   }
 
   void on_declaration(TSNode n) {
@@ -534,13 +536,14 @@ class c_walker final : public walker_base {
       const std::uint32_t start = h.wrapper != nullptr ? h.wrapper->sig_start : ts_node_start_byte(n);
       const std::uint32_t prefix_end = type_has_body ? ts_node_start_byte(field(type_node, "body"))
                                                      : ts_node_start_byte(declarators.front());
-      const declaration_facts facts = scan_declaration(n, start, prefix_end);
+      const bool multi = declarators.size() > 1 || type_has_body;
+      const declaration_facts facts = scan_declaration(n, declarators.front(), start, prefix_end, multi);
       for (TSNode d : declarators) {
         const function_shape f = find_function(d);
         if (f.found) {
-          add_function(n, d, f, false, h);
+          add_function(n, d, f, false, h, facts, multi);
         } else {
-          add_variable(n, d, declarators.size() == 1 && !type_has_body, h, facts);
+          add_variable(n, d, !multi, h, facts);
         }
       }
     }
@@ -606,8 +609,8 @@ class c_walker final : public walker_base {
       const std::uint32_t start = h.wrapper != nullptr ? h.wrapper->sig_start : ts_node_start_byte(n);
       const std::uint32_t prefix_end = has_body(type_node) ? ts_node_start_byte(field(type_node, "body"))
                                                            : ts_node_start_byte(declarators.front());
-      const declaration_facts facts = scan_declaration(n, start, prefix_end);
       const bool whole = declarators.size() == 1 && !has_body(type_node);
+      const declaration_facts facts = scan_declaration(n, declarators.front(), start, prefix_end, !whole);
       for (TSNode d : declarators) {
         if (!ts_node_is_null(consumed) && ts_node_eq(d, consumed)) continue;
         const TSNode name = declared_name(d);

@@ -221,15 +221,29 @@ std::string finish_signature(std::string s, std::size_t cap) {
   cap_utf8(s, cap);
   return s;
 }
+// Collapsing whitespace only shortens text, and a signature is capped: reading more than
+// a generous multiple of the cap cannot change it, and bounds the work per symbol.
+std::uint32_t signature_read_end(std::uint32_t start, std::uint32_t end, std::size_t cap) {
+  const std::uint64_t limit = static_cast<std::uint64_t>(start) + 8 * static_cast<std::uint64_t>(cap) + 64;
+  return limit < end ? static_cast<std::uint32_t>(limit) : end;
+}
 }  // namespace
 
 std::string walker_base::signature(std::uint32_t start, std::uint32_t end, TSNode within) {
-  return finish_signature(collapse(uncommented(start, end, within)), in_.options.max_signature_bytes);
+  const std::size_t cap = in_.options.max_signature_bytes;
+  const std::uint32_t read_end = signature_read_end(start, end, cap);
+  std::string s = finish_signature(collapse(uncommented(start, read_end, within)), cap);
+  if (read_end < end && !ends_with(s, "...")) s += "...";
+  return s;
 }
 
 std::string walker_base::signature(std::uint32_t start, std::uint32_t end,
                                    const std::vector<byte_range>& comments) const {
-  return finish_signature(collapse(uncommented(start, end, comments)), in_.options.max_signature_bytes);
+  const std::size_t cap = in_.options.max_signature_bytes;
+  const std::uint32_t read_end = signature_read_end(start, end, cap);
+  std::string s = finish_signature(collapse(uncommented(start, read_end, comments)), cap);
+  if (read_end < end && !ends_with(s, "...")) s += "...";
+  return s;
 }
 
 const frame* walker_base::wrapper() const noexcept {

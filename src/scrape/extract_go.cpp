@@ -201,10 +201,11 @@ class go_walker final : public walker_base {
       if (t.empty()) return;
       names.push_back(std::move(t));
     }
+    const std::string sig = signature(ts_node_start_byte(n), ts_node_end_byte(n), n);
     for (std::string& nm : names) {
       symbol s = make(n, h, std::move(nm), symbol_kind::field);
       s.flags.is_public = exported(s.name);
-      s.signature = signature(ts_node_start_byte(n), ts_node_end_byte(n), n);
+      s.signature = sig;
       add_symbol(std::move(s));
     }
   }
@@ -227,12 +228,16 @@ class go_walker final : public walker_base {
   void on_spec(TSNode n, bool is_const) {
     if (top().in_function || !can_record()) return;
     const decl_head h = head(n);
+    const std::vector<TSNode> names = fields(n, "name");
+    if (names.empty()) return;
+    const std::string sig =
+        std::string(is_const ? "const " : "var ") + signature(ts_node_start_byte(n), ts_node_end_byte(n), n);
     std::uint32_t first = no_symbol;
-    for (TSNode nm : fields(n, "name")) {
+    for (TSNode nm : names) {
       symbol s = make(n, h, std::string(text(nm)), is_const ? symbol_kind::constant : symbol_kind::variable);
       s.flags.is_public = exported(s.name);
       s.flags.is_const = is_const;
-      s.signature = std::string(is_const ? "const " : "var ") + signature(ts_node_start_byte(n), ts_node_end_byte(n), n);
+      s.signature = sig;
       const std::uint32_t idx = add_symbol(std::move(s));
       if (first == no_symbol) first = idx;
     }

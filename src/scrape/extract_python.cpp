@@ -261,6 +261,8 @@ class python_walker final : public walker_base {
         }
       }
     }
+    if (targets.empty()) return;
+    const std::string sig = signature(ts_node_start_byte(n), ts_node_end_byte(n), n);
     std::uint32_t first = no_symbol;
     for (TSNode t : targets) {
       const std::string name(text(t));
@@ -270,7 +272,7 @@ class python_walker final : public walker_base {
       symbol s = make(n, h, name, kind);
       s.doc = h.doc;
       s.flags.is_public = public_name(name);
-      s.signature = signature(ts_node_start_byte(n), ts_node_end_byte(n), n);
+      s.signature = sig;
       const std::uint32_t idx = add_symbol(std::move(s));
       if (first == no_symbol) first = idx;
     }

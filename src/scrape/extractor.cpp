@@ -1,7 +1,9 @@
 #include "patina/scrape/extractor.hpp"
 
 #include <array>
+#include <chrono>
 #include <limits>
+#include <string>
 
 #include "patina/core/error.hpp"
 
@@ -72,6 +74,36 @@ std::string rust_module(std::string_view path) {
   return out;
 }
 
+// Feeds the whole buffer to the parser and enforces the parse deadline.
+struct parse_context {
+  std::string_view content;
+  bool has_deadline = false;
+  std::chrono::steady_clock::time_point deadline;
+  bool timed_out = false;
+
+  parse_context(std::string_view c, std::uint32_t timeout_ms) : content(c), has_deadline(timeout_ms != 0) {
+    if (has_deadline) deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  }
+
+  static const char* read(void* payload, std::uint32_t byte, TSPoint, std::uint32_t* bytes_read) {
+    const auto* self = static_cast<const parse_context*>(payload);
+    if (byte >= self->content.size()) {
+      *bytes_read = 0;
+      return "";
+    }
+    *bytes_read = static_cast<std::uint32_t>(self->content.size() - byte);
+    return self->content.data() + byte;
+  }
+
+  // Called by the parser every few hundred operations; true cancels the parse.
+  static bool progress(TSParseState* state) {
+    auto* self = static_cast<parse_context*>(state->payload);
+    if (std::chrono::steady_clock::now() < self->deadline) return false;
+    self->timed_out = true;
+    return true;
+  }
+};
+
 }  // namespace
 
 struct extractor::impl {
@@ -110,10 +142,16 @@ file_facts extractor::extract(std::string_view path, language lang, std::string_
     return out;
   }
   TSParser* parser = impl_->parser_for(lang);
-  tree_ptr tree(ts_parser_parse_string(parser, nullptr, content.data(), static_cast<std::uint32_t>(content.size())));
+  parse_context ctx{content, impl_->options.parse_timeout_ms};
+  const TSInput input{&ctx, &parse_context::read, TSInputEncodingUTF8, nullptr};
+  const TSParseOptions parse_options{&ctx, ctx.has_deadline ? &parse_context::progress : nullptr};
+  tree_ptr tree(ts_parser_parse_with_options(parser, nullptr, input, parse_options));
   if (!tree) {
     ts_parser_reset(parser);
-    out.problems.push_back({problem_kind::parse_failed, 0, "The parser gave up on this file; no code facts were extracted.", {}});
+    std::string message = ctx.timed_out ? "Parsing took longer than " + std::to_string(impl_->options.parse_timeout_ms) +
+                                              " ms and was abandoned; no code facts were extracted from this file."
+                                        : "The parser gave up on this file; no code facts were extracted.";
+    out.problems.push_back({problem_kind::parse_failed, 0, std::move(message), {}});
     return out;
   }
   const TSNode root = ts_tree_root_node(tree.get());

@@ -65,8 +65,10 @@ inline std::string_view utf8_prefix(std::string_view s, std::size_t max) noexcep
 // `s` capped to `max` bytes; a cut string ends in "...".
 inline void cap_utf8(std::string& s, std::size_t max) {
   if (s.size() <= max) return;
-  s.resize(utf8_prefix(s, max).size());
-  s += "...";
+  // A fresh string: resize() would keep the long one's capacity alive in every copy kept.
+  std::string capped(utf8_prefix(s, max));
+  capped += "...";
+  s = std::move(capped);
 }
 
 }  // namespace patina::scrape::detail

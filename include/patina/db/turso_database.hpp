@@ -1,10 +1,25 @@
-// patina/db/turso_database.hpp — the Turso backend's database (local mode).
+// patina/db/turso_database.hpp — the Turso backend's database.
 //
 // `TursoDatabase` is Patina's asynchronous database: a SQLite-format file, read and
 // written by stock SQLite with Turso's vector SQL (vector32, vector64,
 // vector_extract, vector_distance_cos/l2/dot) registered natively, so a statement
 // gives the same result here as on a Turso server. It meets `AsyncDatabase`
 // (patina/db/concepts.hpp): every operation returns `boost::asio::awaitable<T>`.
+//
+// Three modes, chosen by the opening function (docs/sync.md):
+//   * local (`open`): the file only, no network.
+//   * remote (`open_remote`): every operation runs on a Turso server over its SQL
+//     pipeline; vector search is the server's `vector_distance_cos` scan. The first
+//     client creates Patina's schema on an empty server.
+//   * embedded (`open_embedded`): a local replica of a Turso server. Reads and writes
+//     are local (as in local mode) and recorded; `sync()` pushes the recorded rows in
+//     one all-or-nothing batch and pulls the server's changed pages, then replays the
+//     local changes made meanwhile. Conflicts are last-writer-wins per primary key.
+//     The first open bootstraps the file from the server; an interrupted sync is
+//     finished at the next open. While a replica is open nothing else may open its
+//     file (the sqlite3 shell would checkpoint it and break the replica).
+// The token (may be empty: then no Authorization header) is sent to the server only
+// and never appears in an error or a file.
 //
 // Execution: SQLite work runs on the database's own threads — reader threads with
 // read-only connections (reads run in parallel) and one writer thread with the only
@@ -42,11 +57,15 @@
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
+#include <optional>
 #include <span>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -67,6 +86,12 @@ enum class vector_search_path {
   sql,   // vector_distance_cos in SQL, as a Turso server runs it
 };
 
+enum class database_mode {
+  local,     // a local file (open)
+  remote,    // every operation on a Turso server (open_remote)
+  embedded,  // a local replica of a Turso server, synchronised by sync() (open_embedded)
+};
+
 struct turso_database_options {
   turso_database_options() = default;
   // The options both backends share; implicit so that code written for either
@@ -79,6 +104,35 @@ struct turso_database_options {
   // Reader threads (each with its own connection); 0 picks 2 to 4 by CPU count.
   std::size_t reader_threads = 0;
   vector_search_path search_path = vector_search_path::fast;
+
+  // Remote and embedded modes: connecting (name lookup, TCP, TLS) and a whole request
+  // must finish within these.
+  std::chrono::milliseconds connect_timeout{10'000};
+  std::chrono::milliseconds request_timeout{120'000};
+  // PEM file of the CA certificates trusted for https; empty: the system's store.
+  std::filesystem::path ca_file;
+  // Embedded: push the replica's unpushed changes, then replace it with a fresh
+  // bootstrap from the server (for a replica refused because its file no longer
+  // matches the server). Changes that cannot be pushed stop it, nothing is deleted.
+  bool rebootstrap = false;
+};
+
+// What one sync() did.
+struct sync_summary {
+  std::uint64_t pushed_rows = 0;   // rows sent to the server (upserts and deletes)
+  std::uint64_t pulled_pages = 0;  // database pages received
+  std::uint64_t replayed = 0;      // local changes re-applied on top of the pulled pages
+  std::uint64_t skipped = 0;       // local changes dropped: their table no longer exists on the server
+  std::chrono::milliseconds duration{0};
+  std::string revision;            // the server revision the replica now mirrors
+};
+
+// An embedded replica's sync state.
+struct replica_status {
+  std::string url;        // the server (a URL never holds the token)
+  std::string client_id;  // this replica's name on the server
+  std::string revision;   // the server revision of the last sync
+  std::int64_t pulls = 0; // pulls applied since the bootstrap
 };
 
 // Memory held by one vector table's in-memory copy (fast path).
@@ -104,6 +158,31 @@ class TursoDatabase {
   static awaitable<TursoDatabase> open(boost::asio::any_io_executor executor,
                                        std::filesystem::path path,
                                        turso_database_options options = {});
+
+  // Remote mode: the database on the Turso server at `url` (http://, https://,
+  // libsql:// = https://). Creates or migrates Patina's schema there if needed.
+  // Errors: invalid_argument (URL, token), network_error, protocol_error, busy,
+  // schema_too_new, not_a_database (a server database of someone else's), sql_error.
+  static awaitable<result<TursoDatabase>> try_open_remote(boost::asio::any_io_executor executor,
+                                                          std::string url, std::string token,
+                                                          turso_database_options options = {});
+  static awaitable<TursoDatabase> open_remote(boost::asio::any_io_executor executor, std::string url,
+                                              std::string token, turso_database_options options = {});
+
+  // Embedded mode: the replica at `path` of the server at `url`. Without a replica
+  // at `path` (no `<path>.sync`), creates Patina's schema on the server if needed
+  // and bootstraps the file from it; otherwise opens it offline, first finishing or
+  // undoing a sync a crash interrupted. Errors: those of try_open_remote (network
+  // only when bootstrapping), not_a_database (`path` is an ordinary database),
+  // corrupt_database (the file no longer matches the server: see the message for
+  // how to re-bootstrap), busy (another process is applying a sync), io_error.
+  static awaitable<result<TursoDatabase>> try_open_embedded(boost::asio::any_io_executor executor,
+                                                            std::filesystem::path path, std::string url,
+                                                            std::string token,
+                                                            turso_database_options options = {});
+  static awaitable<TursoDatabase> open_embedded(boost::asio::any_io_executor executor,
+                                                std::filesystem::path path, std::string url,
+                                                std::string token, turso_database_options options = {});
 
   TursoDatabase(TursoDatabase&&) noexcept;
   TursoDatabase& operator=(TursoDatabase&&) noexcept;
@@ -182,10 +261,38 @@ class TursoDatabase {
   // changes the file behind SQLite's back (sync applying pulled pages).
   void invalidate_vector_caches();
 
+  // Embedded mode: pushes the rows changed locally since the last sync, then pulls
+  // the server's changes and replays local changes made meanwhile on top of them.
+  // Other operations may run meanwhile; applying pulled pages holds them off for a
+  // moment (it reopens the connections). After pages were applied, the vector
+  // caches are dropped and the pull listeners called. One sync at a time.
+  // Errors: unsupported (not a replica), busy (a sync is running, or another
+  // process has the replica open while pages must be applied), network_error,
+  // protocol_error, sql_error (the server refused the push: nothing of it applied),
+  // corrupt_database (the file no longer matches the server), io_error.
+  // A failed sync loses nothing: the next one starts over.
+  awaitable<result<sync_summary>> try_sync();
+  awaitable<sync_summary> sync();
+
+  // Embedded mode: rows changed locally since the last sync (0 in other modes).
+  awaitable<result<std::int64_t>> try_unsynced_changes();
+
+  // Called after each sync that applied pulled pages (on the sync's caller's
+  // executor, before sync completes), so that derived indexes can refresh.
+  using pull_listener = std::function<void()>;
+  void add_pull_listener(pull_listener listener);
+
+  database_mode mode() const noexcept;
+  // The server's URL ("" in local mode).
+  const std::string& server_url() const noexcept;
+  // Embedded mode: the replica's sync state; nullopt in other modes.
+  std::optional<replica_status> replica() const;
+
   // Schema version of the file when it was opened (this build's latest, unless it
   // was opened read-only on an older database).
   int schema_version() const noexcept;
-  // The path given to open (":memory:" for an in-memory database).
+  // The path given to open (":memory:" for an in-memory database; empty in remote
+  // mode).
   const std::filesystem::path& path() const noexcept;
   boost::asio::any_io_executor get_executor() const noexcept;
 

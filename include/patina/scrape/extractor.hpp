@@ -47,6 +47,9 @@ struct extract_options {
   std::size_t max_scope_depth = 128;
   // Syntax problems listed per file; the rest are counted in one too_many_errors problem.
   std::size_t max_problems = 16;
+  // A parse that takes longer is abandoned (a parse_failed problem says so); pathological
+  // input must not stall a scan. 0 means no limit.
+  std::uint32_t parse_timeout_ms = 10000;
 };
 
 class extractor {
@@ -61,7 +64,7 @@ class extractor {
   // Parses `content` as `lang` and returns its facts. `path` is recorded as given (it
   // should be relative to the scan root with '/' separators) and names Rust and Python
   // modules. Never fails: a syntax error yields partial facts plus problems; a parser
-  // failure yields file-level facts plus a parse_failed problem.
+  // failure or timeout yields file-level facts plus a parse_failed problem.
   // REQUIRES: content.size() < 4 GiB (the walker's size limit keeps it far below).
   file_facts extract(std::string_view path, language lang, std::string_view content);
 

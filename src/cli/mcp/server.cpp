@@ -70,6 +70,22 @@ task<std::string> answer(const mcp::session& session, mcp_tools& tools, mcp::too
                            nullptr});
 }
 
+// session::handle does not throw by design; if it ever does (a bug, or out of
+// memory), the client still gets an answer and the server reads on.
+mcp::step handle_safely(mcp::session& session, const mcp::frame& f) {
+  try {
+    return session.handle(f);
+  } catch (const std::exception& e) {
+    log_line(fmt::format("internal error while handling a message: {}", e.what()));
+    mcp::step s;
+    s.reply = mcp::make_error(nullptr, mcp::rpc_error{mcp::error_code::internal_error,
+                                                      "Internal error while handling the message; this is a bug in "
+                                                      "Patina, please report it with the server's log (stderr)",
+                                                      nullptr});
+    return s;
+  }
+}
+
 void log_start(context& ctx) {
   log_line(fmt::format("serving {} (backend {}, embedding model {}) on stdin/stdout", ctx.database_path().string(),
                        backend_name, ctx.engine().engine->model_id()));
@@ -93,7 +109,7 @@ task<int> serve_mcp(context& ctx) {
   mcp::line_reader reader;
   bool output_open = true;
   auto process = [&](const mcp::frame& f) {
-    auto s = session.handle(f);
+    auto s = handle_safely(session, f);
     if (s.note) log_line(*s.note);
     std::string line;
     if (s.reply) {
@@ -283,7 +299,7 @@ class async_server {
 
   void on_frame(mcp::frame f) {
     ticket t(*this);
-    auto s = session_.handle(f);
+    auto s = handle_safely(session_, f);
     if (s.note) log_line(*s.note);
     if (s.reply) {
       send(std::move(*s.reply), std::move(t));

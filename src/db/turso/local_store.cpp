@@ -214,7 +214,7 @@ detail::open_mode to_detail(open_mode mode) {
 }  // namespace
 
 result<local_store::opened> local_store::open(const std::filesystem::path& path, std::size_t readers,
-                                              const open_options& options) {
+                                              const open_options& options, const connection_setup& setup) {
   detail::connection_options writer_options;
   writer_options.mode = to_detail(options.mode);
   writer_options.busy_timeout = options.busy_timeout;
@@ -222,6 +222,9 @@ result<local_store::opened> local_store::open(const std::filesystem::path& path,
   writer_options.mmap_bytes = options.mmap_bytes;
   auto writer = connection::open(path, writer_options);
   if (!writer) return fail(writer.err());
+  if (setup) {
+    if (auto ready = setup(*writer); !ready) return fail(ready.err());
+  }
   if (register_vector_functions(writer->handle()) != SQLITE_OK) {
     return fail(writer->last_error(SQLITE_ERROR, "registering the vector SQL functions"));
   }
@@ -248,6 +251,9 @@ result<local_store::opened> local_store::open(const std::filesystem::path& path,
   for (std::size_t i = 0; i < readers; ++i) {
     auto reader = connection::open(path, reader_options);
     if (!reader) return fail(reader.err());
+    if (setup) {
+      if (auto ready = setup(*reader); !ready) return fail(ready.err());
+    }
     if (register_vector_functions(reader->handle()) != SQLITE_OK) {
       return fail(reader->last_error(SQLITE_ERROR, "registering the vector SQL functions"));
     }

@@ -29,6 +29,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <shared_mutex>
@@ -62,12 +63,16 @@ class local_store {
     int schema_version = 0;
   };
 
+  // Runs on each connection right after it opens, before anything reads or writes
+  // (an embedded replica turns checkpoints off there).
+  using connection_setup = std::function<result<void>(detail::connection&)>;
+
   // Opens the writer connection (creating the file with open_mode::create),
   // registers the vector functions, migrates the schema and repairs missing
   // vector-storage objects (open_mode::read_only: checks only), then opens `readers`
   // read-only connections. Runs on the writer thread.
   static result<opened> open(const std::filesystem::path& path, std::size_t readers,
-                             const open_options& options);
+                             const open_options& options, const connection_setup& setup = {});
 
   // One statement on a reader; errc::read_only if it would write.
   result<query_result> query(detail::connection& reader, std::string_view sql,

@@ -1,6 +1,8 @@
-// The async layer of TursoDatabase: each operation is one hop to the worker pool
-// and one post back to the awaiting coroutine's executor. The only translation
-// unit of the backend that includes Asio's implementation headers.
+// The async layer of TursoDatabase: each local operation is one hop to the worker
+// pool and one post back to the awaiting coroutine's executor; remote operations go
+// to the server (sync/remote_executor, sync/remote_database); an embedded replica's
+// sync strings together the steps of sync/replica. The only translation unit of the
+// backend that includes Asio's implementation headers.
 #include "patina/db/turso_database.hpp"
 
 #include <boost/asio/associated_executor.hpp>
@@ -13,9 +15,11 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cassert>
 #include <cstdlib>
 #include <exception>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <system_error>
@@ -23,8 +27,13 @@
 #include <type_traits>
 #include <utility>
 
-#include "db/turso/local_store.hpp"
+#include "db/common/schema.hpp"
 #include "db/turso/database_access.hpp"
+#include "db/turso/local_store.hpp"
+#include "db/turso/sync/remote_database.hpp"
+#include "db/turso/sync/remote_executor.hpp"
+#include "db/turso/sync/replica.hpp"
+#include "db/turso/sync/replica_files.hpp"
 #include "db/turso/worker_pool.hpp"
 
 namespace patina::db {
@@ -82,20 +91,81 @@ struct temporary_file {
   }
 };
 
+// An embedded replica's sync bookkeeping.
+struct replica_state {
+  explicit replica_state(const std::filesystem::path& db) : paths(db) {}
+
+  sync::replica_paths paths;
+  std::optional<sync::replica_lock> lock;  // used on the writer thread only
+  std::atomic<bool> syncing{false};
+  bool remote_schema_checked = false;  // by the running sync only
+
+  sync::replica_metadata snapshot() const {
+    const std::lock_guard guard(mutex);
+    return meta;
+  }
+  // Records `m` durably, then makes it the current metadata.
+  result<void> store(sync::replica_metadata m) {
+    if (auto written = sync::write_metadata(paths.metadata, m); !written) return written;
+    const std::lock_guard guard(mutex);
+    meta = std::move(m);
+    return {};
+  }
+  void add_listener(std::function<void()> listener) {
+    const std::lock_guard guard(mutex);
+    listeners.push_back(std::move(listener));
+  }
+  std::vector<std::function<void()>> current_listeners() const {
+    const std::lock_guard guard(mutex);
+    return listeners;
+  }
+  // For metadata read back from its file (already durable).
+  void adopt(sync::replica_metadata m) {
+    const std::lock_guard guard(mutex);
+    meta = std::move(m);
+  }
+
+ private:
+  mutable std::mutex mutex;  // guards meta and listeners
+  sync::replica_metadata meta;
+  std::vector<std::function<void()>> listeners;
+
+};
+
 struct database_state {
-  database_state(asio::any_io_executor ex, std::filesystem::path file, turso_database_options opts)
-      : executor(std::move(ex)),
-        path(std::move(file)),
-        options(opts),
-        pool(reader_count(opts)) {}
+  database_state(asio::any_io_executor ex, std::filesystem::path file, turso_database_options opts,
+                 database_mode how)
+      : executor(std::move(ex)), path(std::move(file)), options(std::move(opts)), mode(how) {
+    if (mode != database_mode::remote) pool.emplace(reader_count(options));
+  }
 
   asio::any_io_executor executor;
   std::filesystem::path path;
   turso_database_options options;
+  database_mode mode;
+  std::string url;                              // remote and embedded
+  std::optional<sync::remote_executor> remote;  // remote and embedded
+  std::unique_ptr<replica_state> replica;       // embedded
   local_store store;
-  int schema_version = 0;  // written by the opening task, before the database is handed out
+  std::atomic<int> schema_version{0};
+
+  // Set when an embedded replica lost its connections (a sync failed while applying
+  // pages): every later operation reports it.
+  void set_broken(error e) {
+    const std::lock_guard guard(broken_mutex);
+    broken = std::move(e);
+  }
+  std::optional<error> broken_error() const {
+    const std::lock_guard guard(broken_mutex);
+    return broken;
+  }
+
   temporary_file temporary;  // destroyed after the pool has closed the connections
-  worker_pool pool;          // declared last: destroyed first, draining queued tasks
+  std::optional<worker_pool> pool;  // declared last: destroyed first, draining queued tasks
+
+ private:
+  mutable std::mutex broken_mutex;
+  std::optional<error> broken;
 };
 
 namespace {
@@ -110,6 +180,7 @@ enum class side { reader, writer };
 template <class T, class Body>
 awaitable<result<T>> on_pool(database_state& state, side where, Body body) {
   using outcome = std::optional<result<T>>;
+  assert(state.pool && "on_pool: a remote database has no pool");
   auto initiation = [&state, where](auto handler, Body work_body) {
     auto ex = asio::get_associated_executor(handler, state.executor);
     // Keeps the caller's io_context running until the completion is posted.
@@ -122,7 +193,9 @@ awaitable<result<T>> on_pool(database_state& state, side where, Body body) {
         if constexpr (std::is_invocable_v<Body&, detail::connection*>) {
           value.emplace(work_body(conn));
         } else if (conn == nullptr) {
-          value.emplace(fail(errc::internal, "a database operation ran before the database was open; this is a bug"));
+          auto broken = state.broken_error();
+          value.emplace(broken ? fail(std::move(*broken))
+                               : fail(errc::internal, "a database operation ran before the database was open; this is a bug"));
         } else {
           value.emplace(work_body(*conn));
         }
@@ -135,9 +208,9 @@ awaitable<result<T>> on_pool(database_state& state, side where, Body body) {
       });
     });
     if (where == side::reader) {
-      state.pool.post_read(std::move(task));
+      state.pool->post_read(std::move(task));
     } else {
-      state.pool.post_write(std::move(task));
+      state.pool->post_write(std::move(task));
     }
   };
   auto done = co_await asio::async_initiate<const asio::use_awaitable_t<>&,
@@ -169,9 +242,14 @@ awaitable<result<TursoDatabase>> open_database(state_ptr state) {
       file = *temporary;
       state->temporary.path = file;
     }
-    auto connections = local_store::open(file, state->pool.reader_count(), state->options.file);
+    if (std::error_code ec; std::filesystem::exists(sync::replica_paths(file).metadata, ec)) {
+      return fail(errc::invalid_argument,
+                  file.string() + " is an embedded replica of a Turso server; open it as one (turso.mode = "
+                                  "\"embedded\"), since opening it as a local file would break its sync");
+    }
+    auto connections = local_store::open(file, state->pool->reader_count(), state->options.file);
     if (!connections) return fail(connections.err());
-    state->pool.install(std::move(connections->readers), std::move(connections->writer));
+    state->pool->install(std::move(connections->readers), std::move(connections->writer));
     state->schema_version = connections->schema_version;
     return connections->schema_version;
   });

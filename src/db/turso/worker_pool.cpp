@@ -28,6 +28,7 @@ worker_pool::~worker_pool() {
   for (auto* q : {&reads_, &writes_}) {
     const std::lock_guard lock(q->mutex);
     q->stopping = true;
+    q->paused = false;
     q->ready.notify_all();
   }
   for (auto& t : threads_) t.join();
@@ -42,6 +43,35 @@ void worker_pool::install(std::vector<detail::connection> readers, detail::conne
   }
   const std::lock_guard lock(writes_.mutex);
   writer_connection_.emplace(std::move(writer));
+}
+
+void worker_pool::pause_readers() {
+  std::unique_lock lock(reads_.mutex);
+  reads_.paused = true;
+  reads_.idle.wait(lock, [&] { return reads_.running == 0; });
+}
+
+void worker_pool::resume_readers() {
+  {
+    const std::lock_guard lock(reads_.mutex);
+    reads_.paused = false;
+  }
+  reads_.ready.notify_all();
+}
+
+void worker_pool::close_connections() {
+  {
+    const std::lock_guard lock(reads_.mutex);
+    assert(reads_.paused && reads_.running == 0 && "worker_pool::close_connections: readers not paused");
+    for (auto& slot : reader_connections_) slot.reset();
+  }
+  const std::lock_guard lock(writes_.mutex);
+  writer_connection_.reset();
+}
+
+detail::connection* worker_pool::writer_connection() noexcept {
+  const std::lock_guard lock(writes_.mutex);
+  return writer_connection_ ? &*writer_connection_ : nullptr;
 }
 
 void worker_pool::post_read(pool_task task) { post(reads_, std::move(task)); }
@@ -62,13 +92,19 @@ void worker_pool::run(task_queue& queue, std::optional<detail::connection>* slot
     detail::connection* conn = nullptr;
     {
       std::unique_lock lock(queue.mutex);
-      queue.ready.wait(lock, [&] { return queue.stopping || !queue.tasks.empty(); });
+      queue.ready.wait(lock, [&] { return queue.stopping || (!queue.paused && !queue.tasks.empty()); });
       if (queue.tasks.empty()) return;  // stopping, and everything queued has run
       task.emplace(std::move(queue.tasks.front()));
       queue.tasks.pop_front();
       if (slot->has_value()) conn = &**slot;
+      ++queue.running;
     }
     (*task)(conn);
+    {
+      const std::lock_guard lock(queue.mutex);
+      --queue.running;
+    }
+    queue.idle.notify_all();
   }
 }
 

@@ -13,7 +13,15 @@
 // Lifetime: the destructor lets every queued task run, then joins the threads and
 // closes the connections. Tasks must not throw (the async layer catches).
 //
-// Thread safety: post_read, post_write and install may be called from any thread.
+// Replacing the connections (an embedded replica applying pulled pages writes the
+// file while no connection may have it open): a task on the writer calls
+// `pause_readers` (reader threads finish their current task and start no other),
+// `close_connections`, changes the file, `install`s new connections and
+// `resume_readers`. Read tasks posted meanwhile wait in the queue.
+//
+// Thread safety: post_read, post_write and install may be called from any thread;
+// pause_readers, resume_readers, close_connections and writer_connection only from
+// a task running on the writer thread.
 #pragma once
 
 #include <condition_variable>
@@ -65,8 +73,18 @@ class worker_pool {
   std::size_t reader_count() const noexcept { return reader_connections_.size(); }
 
   // Hands the workers their connections.
-  // REQUIRES: readers.size() == reader_count(); called once, before any read task.
+  // REQUIRES: readers.size() == reader_count(); before any read task, or while the
+  // readers are paused after close_connections.
   void install(std::vector<detail::connection> readers, detail::connection writer);
+
+  // Waits until no reader runs a task and keeps them from starting one.
+  void pause_readers();
+  void resume_readers();
+  // Closes every connection. REQUIRES: readers paused. The running writer task's
+  // connection argument dangles from here on: use writer_connection().
+  void close_connections();
+  // The writer's connection now (null when closed).
+  detail::connection* writer_connection() noexcept;
 
   void post_read(pool_task task);
   void post_write(pool_task task);
@@ -77,6 +95,9 @@ class worker_pool {
     std::condition_variable ready;
     std::deque<pool_task> tasks;
     bool stopping = false;
+    bool paused = false;   // no task may start
+    std::size_t running = 0;  // tasks running now
+    std::condition_variable idle;  // running dropped to 0
   };
 
   static void post(task_queue& queue, pool_task task);

@@ -439,6 +439,26 @@ TEST(ScrapeExtract, DefaultExportsAreNamedDefault) {
   test::expect_calls(f.calls, {{1, "b", call_kind::call, 1}, {2, "c", call_kind::call, 2}, {3, "d", call_kind::call, 3}});
 }
 
+TEST(ScrapeExtract, AParseOverTheTimeLimitIsAbandoned) {
+  std::string c;
+  for (int i = 0; i < 20000; ++i) c += "int f" + std::to_string(i) + "(int a) { return g(a) + " + std::to_string(i) + "; }\n";
+  extract_options options;
+  options.parse_timeout_ms = 1;  // parsing ~0.8 MB takes far longer than 1 ms
+  extractor ex(options);
+  const file_facts f = ex.extract("slow.c", language::c, c);
+  EXPECT_TRUE(f.symbols.empty());
+  EXPECT_EQ(f.size, c.size());
+  EXPECT_EQ(f.content_hash, content_hash(c));
+  ASSERT_EQ(f.problems.size(), 1u);
+  EXPECT_EQ(f.problems[0].kind, problem_kind::parse_failed);
+  EXPECT_EQ(f.problems[0].message,
+            "Parsing took longer than 1 ms and was abandoned; no code facts were extracted from this file.");
+  // The parser is reset: the same extractor parses the next file normally.
+  const file_facts next = ex.extract("ok.c", language::c, "int ok(void) { return 0; }\n");
+  ASSERT_EQ(next.symbols.size(), 1u);
+  EXPECT_TRUE(next.problems.empty());
+}
+
 TEST(ScrapeExtract, OneExtractorServesManyFilesAndLanguages) {
   extractor ex;
   for (int round = 0; round < 3; ++round) {

@@ -240,6 +240,15 @@ result<std::vector<logged_change>> read_changes(sqlite3* db, std::int64_t floor)
 }
 
 result<std::vector<db::statement>> build_push_statements(sqlite3* db, std::span<const logged_change> changes) {
+  auto rows = build_row_statements(db, changes);
+  if (!rows) return fail(std::move(rows).err());
+  std::vector<db::statement> out;
+  out.reserve(rows->size());
+  for (auto& r : *rows) out.push_back(std::move(r.statement));
+  return out;
+}
+
+result<std::vector<row_statement>> build_row_statements(sqlite3* db, std::span<const logged_change> changes) {
   // The last change per row decides its position; its current state decides the statement.
   struct row_ref {
     std::size_t last = 0;
@@ -270,46 +279,71 @@ result<std::vector<db::statement>> build_push_statements(sqlite3* db, std::span<
   for (const auto& [k, r] : rows) ordered.push_back(&r);
   std::sort(ordered.begin(), ordered.end(), [](const row_ref* a, const row_ref* b) { return a->last < b->last; });
 
-  std::map<std::string, std::optional<captured_table>> shapes;
-  std::vector<db::statement> out;
+  // Per table: its shape, the statement reading a row, and the SQL of the statements
+  // pushed for it (prepared and built once per table, not per row).
+  struct table_plan {
+    std::optional<captured_table> shape;
+    stmt_ptr select;
+    std::string upsert_sql;
+    std::string delete_sql;
+  };
+  std::map<std::string, table_plan> plans;
+  std::vector<row_statement> out;
+  out.reserve(ordered.size());
   for (const row_ref* r : ordered) {
     const logged_change& c = *r->change;
-    auto known = shapes.find(c.table);
-    if (known == shapes.end()) {
+    auto known = plans.find(c.table);
+    if (known == plans.end()) {
       std::string why_not;
       auto shape = inspect_table(db, c.table, why_not);
       if (!shape) return fail(std::move(shape).err());
-      known = shapes.emplace(c.table, std::move(*shape)).first;
+      table_plan plan;
+      plan.shape = std::move(*shape);
+      if (plan.shape) {
+        const captured_table& t = *plan.shape;
+        const std::string table = quote_identifier(t.name);
+        const std::string key = quote_identifier(t.key_column);
+        std::string column_list, placeholders, updates;
+        for (std::size_t i = 0; i < t.columns.size(); ++i) {
+          const std::string col = quote_identifier(t.columns[i]);
+          column_list += (i ? ", " : "") + col;
+          placeholders += (i ? ", ?" : "?") + std::to_string(i + 1);
+          if (t.columns[i] != t.key_column) updates += (updates.empty() ? "" : ", ") + col + " = excluded." + col;
+        }
+        auto select = prepare(db, "SELECT " + column_list + " FROM main." + table + " WHERE " + key + " = ?1");
+        if (!select) return fail(std::move(select).err());
+        plan.select = std::move(*select);
+        plan.upsert_sql = "INSERT INTO " + table + " (" + column_list + ") VALUES (" + placeholders +
+                          ") ON CONFLICT (" + key + ") DO " +
+                          (updates.empty() ? std::string("NOTHING") : "UPDATE SET " + updates);
+        plan.delete_sql = "DELETE FROM " + table + " WHERE " + key + " = ?1";
+      }
+      known = plans.emplace(c.table, std::move(plan)).first;
     }
-    if (!known->second) continue;  // dropped or no longer keyed: nothing to push for it
-    const captured_table& t = *known->second;
-    const std::string table = quote_identifier(t.name);
-    const std::string key = quote_identifier(t.key_column);
-
-    std::string column_list;
-    for (const auto& col : t.columns) column_list += (column_list.empty() ? "" : ", ") + quote_identifier(col);
-    auto current = prepare(db, "SELECT " + column_list + " FROM main." + table + " WHERE " + key + " = ?1");
-    if (!current) return fail(std::move(current).err());
-    if (const int b = bind_value(current->get(), 1, c.key); b != SQLITE_OK) return sqlite_failure(db, b, "bind a key");
-    const int rc = sqlite3_step(current->get());
+    table_plan& plan = known->second;
+    if (!plan.shape) continue;  // dropped or no longer keyed: nothing to push for it
+    sqlite3_stmt* current = plan.select.get();
+    sqlite3_reset(current);
+    if (const int b = bind_value(current, 1, c.key); b != SQLITE_OK) return sqlite_failure(db, b, "bind a key");
+    const int rc = sqlite3_step(current);
+    row_statement row;
+    row.change_id = c.change_id;
     if (rc == SQLITE_DONE) {
-      out.push_back(db::statement{"DELETE FROM " + table + " WHERE " + key + " = ?1", {c.key}});
+      row.statement.sql = plan.delete_sql;
+      row.statement.params.push_back(c.key);
+      out.push_back(std::move(row));
       continue;
     }
     if (rc != SQLITE_ROW) return sqlite_failure(db, rc, "read a changed row");
-    db::statement upsert;
-    std::string placeholders, updates;
-    for (std::size_t i = 0; i < t.columns.size(); ++i) {
-      upsert.params.push_back(column_value(current->get(), static_cast<int>(i)));
-      placeholders += (i ? ", ?" : "?") + std::to_string(i + 1);
-      if (t.columns[i] != t.key_column) {
-        const std::string col = quote_identifier(t.columns[i]);
-        updates += (updates.empty() ? "" : ", ") + col + " = excluded." + col;
-      }
+    row.statement.sql = plan.upsert_sql;
+    row.statement.params.reserve(plan.shape->columns.size());
+    for (std::size_t i = 0; i < plan.shape->columns.size(); ++i) {
+      row.statement.params.push_back(column_value(current, static_cast<int>(i)));
     }
-    upsert.sql = "INSERT INTO " + table + " (" + column_list + ") VALUES (" + placeholders + ") ON CONFLICT (" + key +
-                 ") DO " + (updates.empty() ? std::string("NOTHING") : "UPDATE SET " + updates);
-    out.push_back(std::move(upsert));
+    out.push_back(std::move(row));
+  }
+  for (auto& [name, plan] : plans) {
+    if (plan.select) sqlite3_reset(plan.select.get());
   }
   return out;
 }

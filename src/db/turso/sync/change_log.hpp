@@ -76,4 +76,14 @@ result<std::vector<logged_change>> read_changes(sqlite3* db, std::int64_t floor 
 // key changed) are skipped. Errors: sql_error, busy.
 result<std::vector<db::statement>> build_push_statements(sqlite3* db, std::span<const logged_change> changes);
 
+// A push statement with the change_id of the row's last logged change, so that a
+// replay can skip the rows the server already has.
+struct row_statement {
+  db::statement statement;
+  std::int64_t change_id = 0;
+};
+
+// build_push_statements, keeping each statement's change_id.
+result<std::vector<row_statement>> build_row_statements(sqlite3* db, std::span<const logged_change> changes);
+
 }  // namespace patina::db::turso::sync

@@ -1,0 +1,89 @@
+// patina/scrape/code_index.hpp — what the code index stores and returns: the rows
+// of `patina symbol`, call edges, and the report of a scrape.
+//
+// Plain value types, shared by both builds.
+//
+// Thread safety: value types.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "patina/scrape/scanner.hpp"
+
+namespace patina::scrape {
+
+// A stored symbol with its file, as lookups return it.
+struct symbol_record {
+  std::int64_t id = 0;
+  std::string name;
+  std::string qualified_name;
+  std::string kind;
+  std::string language;
+  std::string path;
+  std::uint32_t start_line = 0;
+  std::uint32_t end_line = 0;
+  std::string signature;
+  std::string doc;
+  std::string parameters;   // JSON array of {"name","type"}, or empty
+  std::string return_type;
+  std::int64_t flags = 0;   // symbol_flag bits (below)
+};
+
+// Bits of symbol_record::flags (the `flags` column).
+enum symbol_flag : std::int64_t {
+  flag_async = 1,
+  flag_static = 2,
+  flag_public = 4,
+  flag_const = 8,
+  flag_virtual = 16,
+  flag_abstract = 32,
+  flag_unsafe = 64,
+  flag_declaration = 128,
+};
+
+// One call edge seen from a symbol: who calls it (callers) or what it calls
+// (callees). `symbol_id` is 0 when the other end did not resolve to exactly one
+// symbol; `name` is then the callee as written.
+struct call_record {
+  std::string name;            // callee as written, or the caller's qualified name
+  std::int64_t symbol_id = 0;  // the other end, when known
+  std::string qualified_name;  // of the other end, when known
+  std::string path;            // where the call is (callers) or where the callee is (callees)
+  std::uint32_t line = 0;      // line of the call (callers) or of the callee's definition (callees)
+};
+
+struct scrape_progress {
+  std::size_t files_done = 0;
+  std::size_t files_total = 0;  // 0 while the walk is still running
+  std::uint64_t bytes_done = 0;
+};
+
+struct scrape_options {
+  scan_options scan;
+  bool full = false;  // re-parse every file even if its content hash is unchanged
+  // Called on the scrape's own thread after each written batch.
+  std::function<void(const scrape_progress&)> progress;
+};
+
+struct scrape_report {
+  std::size_t files = 0;      // candidate files in the tree
+  std::size_t parsed = 0;     // (re)parsed and stored
+  std::size_t unchanged = 0;  // same content hash: not parsed
+  std::size_t skipped = 0;    // binary, invalid UTF-8, too large, unreadable, symlinks
+  std::size_t partial = 0;    // parsed with syntax errors (facts extracted around them)
+  std::size_t removed = 0;    // files gone from the tree; their rows were deleted
+  std::size_t symbols = 0;    // symbols written by this scrape
+  std::uint64_t bytes_parsed = 0;
+  double seconds = 0;
+};
+
+struct skipped_record {
+  std::string path;
+  std::string reason;
+  std::string detail;
+};
+
+}  // namespace patina::scrape

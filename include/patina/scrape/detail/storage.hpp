@@ -1,0 +1,94 @@
+// patina/scrape/detail/storage.hpp — the backend-neutral half of the code index:
+// ids, statements and row mapping, written once for both builds. Not API.
+//
+// Ids of code rows are derived from content (63-bit hashes of the path and the
+// symbol's identity), not drawn from new_id(): two replicas that scrape the same
+// code base write the same rows, and an unchanged symbol keeps its id across
+// rescans, so its embedding is reused.
+//
+// Thread safety: pure functions.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+#include "patina/db/types.hpp"
+#include "patina/scrape/code_index.hpp"
+#include "patina/scrape/file_facts.hpp"
+#include "patina/scrape/skipped_file.hpp"
+
+namespace patina::scrape::detail {
+
+std::int64_t file_id(std::string_view path);
+
+// The callee's last identifier: "obj.bar" -> "bar", "Foo::baz" -> "baz",
+// "p->run" -> "run", "println!" -> "println".
+std::string callee_simple_name(std::string_view callee);
+
+// Statements replacing everything stored about one parsed file.
+void append_file_statements(const file_facts& f, std::int64_t now_ms, std::vector<db::statement>& out);
+// Statements recording a skipped file (and dropping facts it had before).
+void append_skipped_statements(const skipped_file& s, std::int64_t now_ms, std::vector<db::statement>& out);
+// Statements deleting a file that is gone from the tree.
+void append_remove_statements(std::string_view path, std::vector<db::statement>& out);
+// Everything in the code index, for `--full` when files must go too.
+std::vector<db::statement> clear_code_index();
+
+// path -> content hash of every stored file.
+db::statement select_known_files();
+std::unordered_map<std::string, std::string> known_files_from(const db::query_result& r);
+db::statement select_skipped_paths();
+
+// Resolves call edges whose callee name matches exactly one defined symbol.
+db::statement resolve_calls();
+// Embeddings and vectors of symbols that no longer exist.
+db::statement select_orphan_symbol_embeddings();
+db::statement delete_orphan_symbol_embeddings();
+
+db::statement select_symbols_named(std::string_view name, std::size_t limit);
+db::statement select_callers(std::int64_t symbol_id);
+db::statement select_callees(std::int64_t symbol_id);
+db::statement select_skipped_files();
+std::vector<symbol_record> symbols_from(const db::query_result& r);
+std::vector<call_record> calls_from(const db::query_result& r);
+std::vector<skipped_record> skipped_from(const db::query_result& r);
+
+// The state of one scrape, shared by the sync and async drivers: which files
+// the index already has, which ones this scan saw, and the report.
+class scrape_session {
+ public:
+  // known_files: path -> content hash (select_known_files); skipped_paths:
+  // paths recorded as skipped (select_skipped_paths). With `full`, no file
+  // counts as known: everything is parsed again.
+  scrape_session(const db::query_result& known_files, const db::query_result& skipped_paths, bool full);
+
+  // For scan_options::already_known: the file is stored with this content.
+  // Safe to call from the scan's worker threads (reads only).
+  bool is_known(std::string_view path, std::string_view content_hash) const;
+
+  // Statements storing one batch; records the batch's files as seen.
+  // REQUIRES: called from one thread at a time.
+  std::vector<db::statement> statements_for(const scan_batch& batch, std::int64_t now_ms);
+
+  // After the scan: statements deleting the files that are no longer in the
+  // tree, then resolving call edges. Fills report().removed.
+  std::vector<db::statement> finish_statements();
+
+  scrape_report& report() noexcept { return report_; }
+  std::size_t files_seen() const noexcept { return seen_.size(); }
+  std::uint64_t bytes_seen() const noexcept { return bytes_; }
+
+ private:
+  std::unordered_map<std::string, std::string> known_;
+  std::unordered_set<std::string> previously_skipped_;
+  std::unordered_set<std::string> seen_;
+  bool full_ = false;
+  std::uint64_t bytes_ = 0;
+  scrape_report report_;
+};
+
+}  // namespace patina::scrape::detail

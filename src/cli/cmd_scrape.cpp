@@ -1,0 +1,124 @@
+// patina scrape [PATH] [--full] [--quiet]: indexes the code under PATH (default:
+// the project's root) into the database.
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <iostream>
+#include <memory>
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include "commands.hpp"
+#include "context.hpp"
+#include "patina/scrape/database.hpp"
+
+namespace patina::cli {
+
+namespace {
+
+constexpr std::string_view meta_scrape_root = "scrape_root";
+
+struct scrape_cli_options {
+  std::string path;
+  bool full = false;
+  bool quiet = false;
+  bool list_skipped = false;
+};
+
+// A one-line progress display on a terminal: files, files/s and MB/s.
+class progress_line {
+ public:
+  explicit progress_line(bool enabled) : enabled_(enabled), started_(std::chrono::steady_clock::now()) {}
+  void update(const scrape::scrape_progress& p) {
+    if (!enabled_) return;
+    const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
+    if (secs <= 0) return;
+    std::fprintf(stderr, "\r  %zu files  %.0f files/s  %.1f MB/s   ", p.files_done,
+                 static_cast<double>(p.files_done) / secs, static_cast<double>(p.bytes_done) / 1e6 / secs);
+    std::fflush(stderr);
+    shown_ = true;
+  }
+  void clear() {
+    if (shown_) std::fprintf(stderr, "\r%60s\r", "");
+  }
+
+ private:
+  bool enabled_;
+  bool shown_ = false;
+  std::chrono::steady_clock::time_point started_;
+};
+
+task<int> run_scrape(context& ctx, scrape_cli_options opts) {
+  const auto& cfg = ctx.project_config();
+  std::filesystem::path root = opts.path.empty() ? cfg.root : std::filesystem::path(opts.path);
+  if (root.empty()) root = std::filesystem::current_path();
+  std::error_code ec;
+  root = std::filesystem::canonical(root, ec);
+  if (ec || !std::filesystem::is_directory(root)) {
+    throw exception(errc::not_found, fmt::format("cannot scrape '{}': not a directory", opts.path), ec.message());
+  }
+
+  auto db = PATINA_AWAIT ctx.open_database();
+  // The index stores paths relative to one root; scraping another root would
+  // silently replace it, so that needs --full.
+  const std::vector<db::value> key{db::value{std::string(meta_scrape_root)}};
+  auto stored = PATINA_AWAIT db.query("SELECT value FROM patina_meta WHERE key = ?1", key);
+  if (!stored.rows.empty()) {
+    const auto* previous = std::get_if<std::string>(&stored.rows.front().front());
+    if (previous != nullptr && *previous != root.string() && !opts.full) {
+      throw exception(errc::invalid_argument,
+                      fmt::format("the code index was built from {}; scraping {} would replace it. Pass --full to "
+                                  "re-index from {}",
+                                  *previous, root.string(), root.string()));
+    }
+  }
+
+  scrape::scrape_options so;
+  so.full = opts.full;
+  so.scan.walk.max_file_size = cfg.scrape.max_file_size;
+  so.scan.walk.extra_excludes = cfg.scrape.exclude;
+  progress_line progress(!opts.quiet && ::isatty(2) != 0);
+  so.progress = [&progress](const scrape::scrape_progress& p) { progress.update(p); };
+
+  scrape::Database<database> code(db);
+  auto report = PATINA_AWAIT code.scrape(root, so);
+  progress.clear();
+  const std::vector<db::statement> remember{
+      {"INSERT INTO patina_meta (key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+       {std::string(meta_scrape_root), root.string()}}};
+  PATINA_AWAIT db.execute_batch(remember);
+
+  if (!opts.quiet) {
+    const double mb = static_cast<double>(report.bytes_parsed) / 1e6;
+    std::cout << fmt::format(
+        "scraped {}: {} files ({} parsed, {} unchanged, {} skipped, {} removed), {} symbols written in {:.2f} s "
+        "({:.1f} MB/s)\n",
+        root.string(), report.files, report.parsed, report.unchanged, report.skipped, report.removed, report.symbols,
+        report.seconds, report.seconds > 0 ? mb / report.seconds : 0.0);
+    if (report.partial > 0) {
+      std::cout << fmt::format("  {} file(s) had syntax errors; their facts were extracted around them\n",
+                               report.partial);
+    }
+  }
+  if (opts.list_skipped) {
+    auto skipped = PATINA_AWAIT code.skipped_files();
+    for (const auto& s : skipped) std::cout << fmt::format("skipped {}: {} {}\n", s.path, s.reason, s.detail);
+  }
+  PATINA_RETURN exit_ok;
+}
+
+}  // namespace
+
+void add_scrape_command(CLI::App& app, context& ctx) {
+  auto opts = std::make_shared<scrape_cli_options>();
+  auto* cmd = app.add_subcommand("scrape", "Index the code of a source tree: files, symbols, imports and calls");
+  cmd->add_option("path", opts->path, "Root of the tree (default: the project's root)");
+  cmd->add_flag("--full", opts->full, "Parse every file again, even unchanged ones");
+  cmd->add_flag("-q,--quiet", opts->quiet, "Print nothing unless there is an error");
+  cmd->add_flag("--list-skipped", opts->list_skipped, "List the files that were skipped, with the reason");
+  cmd->callback([&ctx, opts] { ctx.set_action([&ctx, opts] { return run_scrape(ctx, *opts); }); });
+}
+
+}  // namespace patina::cli
