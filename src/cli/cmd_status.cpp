@@ -52,6 +52,20 @@ task<int> run_status(context& ctx, status_options opts) {
   }
 
   const auto path = ctx.database_path().string();
+  // Where the database is synced to, when it is (Turso build, remote or embedded).
+  nlohmann::json sync_state;
+#if defined(PATINA_BACKEND_TURSO)
+  if (db.mode() != db::database_mode::local) {
+    const bool embedded = db.mode() == db::database_mode::embedded;
+    sync_state = {{"mode", embedded ? "embedded" : "remote"}, {"url", db.server_url()}};
+    if (const auto replica = db.replica()) {
+      auto unsynced = co_await db.try_unsynced_changes();
+      sync_state["revision"] = replica->revision;
+      sync_state["client_id"] = replica->client_id;
+      sync_state["unsynced_changes"] = unsynced ? *unsynced : 0;
+    }
+  }
+#endif
   if (opts.json) {
     nlohmann::json doc{{"backend", backend_name},
                        {"database", path},
@@ -64,6 +78,7 @@ task<int> run_status(context& ctx, status_options opts) {
                        {"vector_dimension", dimension},
                        {"model", {{"id", selected.engine->model_id()}, {"dimension", selected.engine->dimension()}}},
                        {"warnings", warnings}};
+    if (!sync_state.is_null()) doc["sync"] = sync_state;
     std::cout << doc.dump() << '\n';
     PATINA_RETURN exit_ok;
   }
@@ -76,6 +91,15 @@ task<int> run_status(context& ctx, status_options opts) {
   std::cout << fmt::format("embedded:      {}\n", embedded);
   std::cout << fmt::format("model:         {} ({} dimensions)\n", selected.engine->model_id(),
                            selected.engine->dimension());
+  if (!sync_state.is_null()) {
+    std::string line = fmt::format("{} of {}", sync_state["mode"].get<std::string>() == "embedded" ? "embedded replica" : "remote",
+                                   sync_state["url"].get<std::string>());
+    if (sync_state.contains("revision")) {
+      line += fmt::format(", last synced revision {}, {} local change(s) not yet synced",
+                          sync_state["revision"].get<std::string>(), sync_state["unsynced_changes"].get<std::int64_t>());
+    }
+    std::cout << "sync:          " << line << '\n';
+  }
   for (const auto& w : warnings) std::cout << "warning:       " << w << '\n';
   PATINA_RETURN exit_ok;
 }

@@ -44,6 +44,39 @@ int context::run() {
 boost::asio::any_io_executor context::executor() { return impl_->io.get_executor(); }
 #endif
 
+namespace {
+
+// turso.mode remote or embedded: the database lives on (or follows) a Turso server.
+bool uses_server(const config& cfg) { return cfg.turso.mode != turso_mode::local; }
+
+#if defined(PATINA_BACKEND_TURSO)
+task<database> open_on_server(boost::asio::any_io_executor executor, const config& cfg,
+                              const std::filesystem::path& path, db::open_options opts) {
+  if (cfg.turso.url.empty()) {
+    throw exception(errc::config_error,
+                    fmt::format("turso.mode is \"{}\" but turso.url is not set; set it in .patina/config.toml (or "
+                                "PATINA_TURSO_URL), or run `patina init --remote URL --force`",
+                                to_string(cfg.turso.mode)));
+  }
+  const db::turso_database_options options(opts);
+  if (cfg.turso.mode == turso_mode::remote) {
+    auto remote = co_await database::open_remote(executor, cfg.turso.url, cfg.turso_token, options);
+    co_return remote;
+  }
+  auto replica = co_await database::open_embedded(executor, path, cfg.turso.url, cfg.turso_token, options);
+  co_return replica;
+}
+#else
+[[noreturn]] void refuse_server_mode(const config& cfg) {
+  throw exception(errc::unsupported,
+                  fmt::format("this project uses a Turso server (turso.mode = \"{}\"), which needs the Turso build "
+                              "of Patina; this is the SQLite build (build with -DPATINA_BACKEND=turso)",
+                              to_string(cfg.turso.mode)));
+}
+#endif
+
+}  // namespace
+
 const config& context::project_config() {
   if (config_) return *config_;
   const char* env_db = std::getenv("PATINA_DB");
@@ -72,6 +105,16 @@ std::filesystem::path context::database_path() {
 
 task<database> context::open_database(db::open_mode mode) {
   const auto path = database_path();
+  if (uses_server(project_config())) {
+#if defined(PATINA_BACKEND_TURSO)
+    db::open_options server_opts;
+    server_opts.mode = mode;
+    auto opened = co_await open_on_server(executor(), project_config(), path, server_opts);
+    co_return opened;
+#else
+    refuse_server_mode(project_config());
+#endif
+  }
   std::error_code ec;
   if (!std::filesystem::exists(path, ec)) {
     throw exception(errc::not_found,
@@ -93,6 +136,14 @@ task<database> context::open_database(db::open_mode mode) {
 task<database> context::create_database(const std::filesystem::path& path) {
   db::open_options opts;
   opts.mode = db::open_mode::create;
+  if (uses_server(project_config())) {
+#if defined(PATINA_BACKEND_TURSO)
+    auto opened = co_await open_on_server(executor(), project_config(), path, opts);
+    co_return opened;
+#else
+    refuse_server_mode(project_config());
+#endif
+  }
 #if defined(PATINA_BACKEND_TURSO)
   auto opened = co_await database::open(executor(), path, opts);
   co_return opened;

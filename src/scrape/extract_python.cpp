@@ -1,4 +1,6 @@
 // Python extraction.
+#include <unordered_set>
+
 #include "extract_common.hpp"
 #include "ts_languages.hpp"
 
@@ -65,6 +67,8 @@ class python_walker final : public walker_base {
   explicit python_walker(const walk_input& in) : walker_base(in, table()) {}
 
  private:
+  std::unordered_set<std::string> instance_fields_;  // qualified names already declared
+
   // The docstring of a function or class body, cleaned like inspect.cleandoc.
   std::string docstring(TSNode body) const {
     if (ts_node_is_null(body)) return {};
@@ -243,10 +247,44 @@ class python_walker final : public walker_base {
 
   // `NAME = value`, `a = b = value`, `a, b = ...`, `name: type = value` at module or
   // class level.
+  // `self.x = ...` in a constructor declares the instance field `Class.x` (once per name).
+  void on_instance_assignment(TSNode n, TSNode assignment) {
+    const std::uint32_t fn = top().enclosing;
+    if (fn == no_symbol || sym(fn).kind != symbol_kind::constructor || sym(fn).parent == no_symbol ||
+        sym(fn).parameters.empty() || !can_record()) {
+      return;
+    }
+    const std::uint32_t cls = sym(fn).parent;
+    const std::string self = sym(fn).parameters.front().name;
+    for (TSNode a = assignment; !ts_node_is_null(a) && is(a, "assignment"); a = field(a, "right")) {
+      const TSNode left = field(a, "left");
+      if (ts_node_is_null(left) || !is(left, "attribute")) continue;
+      const TSNode object = field(left, "object");
+      if (ts_node_is_null(object) || !is(object, "identifier") || text(object) != self) continue;
+      const std::string name(text(field(left, "attribute")));
+      std::string qualified = sym(cls).qualified_name + "." + name;
+      if (!instance_fields_.insert(qualified).second) continue;
+      symbol s;
+      s.name = name;
+      s.qualified_name = std::move(qualified);
+      s.kind = symbol_kind::field;
+      s.start_line = line(n);
+      s.end_line = end_row(n) + 1;
+      s.parent = cls;
+      s.flags.is_public = public_name(name);
+      s.signature = signature(ts_node_start_byte(n), ts_node_end_byte(n), n);
+      add_symbol(std::move(s));
+    }
+  }
+
   void on_expression_statement(TSNode n) {
-    if (top().in_function || !can_record()) return;
     const std::vector<TSNode> kids = named_children(n);
     if (kids.size() != 1 || !is(kids[0], "assignment")) return;
+    if (top().in_function) {
+      on_instance_assignment(n, kids[0]);
+      return;
+    }
+    if (!can_record()) return;
     const decl_head h = head(n);
     const bool in_class = top().container == scope_type::type;
     std::vector<TSNode> targets;
@@ -273,6 +311,7 @@ class python_walker final : public walker_base {
       s.doc = h.doc;
       s.flags.is_public = public_name(name);
       s.signature = sig;
+      if (in_class) instance_fields_.insert(s.qualified_name);
       const std::uint32_t idx = add_symbol(std::move(s));
       if (first == no_symbol) first = idx;
     }

@@ -18,7 +18,19 @@
 // - JavaScript/TypeScript: in-file scopes only (classes, namespaces): `Box.area`.
 //
 // Local variables are never symbols; functions and classes nested in functions are
-// (`total.add`). Calls inside lambdas/closures belong to the enclosing named symbol.
+// (`total.add`). Python instance fields are the `self.x = ...` assignments of `__init__`.
+// JS/TS members of object literals and anonymous classes are not symbols.
+//
+// Calls: the caller is the innermost enclosing symbol, so calls inside lambdas and
+// closures belong to the named function around them, and calls in an initializer to the
+// variable, constant or field it initializes. Python decorators run in the enclosing
+// scope and count there; TS/JS decorator arguments are not scanned for calls. C++ casts
+// (`static_cast` ...) are not calls. Callees are names as written, never resolved.
+//
+// Docs: the run of comments immediately above a declaration (attributes, decorators and
+// annotations in between are skipped; a blank line or code breaks the run; a comment
+// trailing code on its line is not a doc); Rust takes only `///` and `/** */`; a Python
+// docstring wins over comments.
 //
 // The syntax tree is walked with a tree cursor and explicit stacks, never by recursion,
 // so deeply nested code (tens of thousands of levels) cannot overflow the call stack.

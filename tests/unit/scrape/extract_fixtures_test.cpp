@@ -199,15 +199,16 @@ TEST(ScrapeExtract, PythonFixture) {
       sb(k::class_, "pkg.sample.Shape", "Shape", 12, 41, "class Shape(Base, metaclass=Meta)").doc("A shape.\n\nHas an area.").pub(),  // 2
       sb(k::field, "pkg.sample.Shape.sides", "sides", 18, 18, "sides: int = 0").parent(2).pub(),  // 3
       sb(k::constructor, "pkg.sample.Shape.__init__", "__init__", 20, 22, "def __init__(self, name: str, *args, **kwargs) -> None").parent(2).params({{"self", ""}, {"name", "str"}, {"*args", ""}, {"**kwargs", ""}}).ret("None").pub(),  // 4
-      sb(k::method, "pkg.sample.Shape.unit", "unit", 24, 26, "def unit() -> \"Shape\"").parent(2).ret("\"Shape\"").stat().pub(),  // 5
-      sb(k::method, "pkg.sample.Shape.label", "label", 28, 31, "def label(self)").parent(2).params({{"self", ""}}).pub(),  // 6
-      sb(k::method, "pkg.sample.Shape.load", "load", 33, 35, "async def load(self, path, retries: int = 3, *, timeout=None)").parent(2).params({{"self", ""}, {"path", ""}, {"retries", "int"}, {"timeout", ""}}).async_().pub(),  // 7
-      sb(k::method, "pkg.sample.Shape._private", "_private", 37, 38, "def _private(self, x=1, /, y=2)").parent(2).params({{"self", ""}, {"x", ""}, {"y", ""}}),  // 8
-      sb(k::class_, "pkg.sample.Shape.Meta", "Meta", 40, 41, "class Meta").parent(2).pub(),  // 9
-      sb(k::field, "pkg.sample.Shape.Meta.ordering", "ordering", 41, 41, "ordering = [\"name\"]").parent(9).pub(),  // 10
-      sb(k::function, "pkg.sample.total", "total", 45, 48, "def total(items: list[int]) -> int").doc("Computes a total.").params({{"items", "list[int]"}}).ret("int").pub(),  // 11
-      sb(k::function, "pkg.sample.total.add", "add", 46, 47, "def add(a, b)").parent(11).params({{"a", ""}, {"b", ""}}),  // 12
-      sb(k::function, "pkg.sample.decorated", "decorated", 51, 54, "def decorated()").doc("Decorated function.").pub(),  // 13
+      sb(k::field, "pkg.sample.Shape.name", "name", 22, 22, "self.name = name").parent(2).pub(),  // 5
+      sb(k::method, "pkg.sample.Shape.unit", "unit", 24, 26, "def unit() -> \"Shape\"").parent(2).ret("\"Shape\"").stat().pub(),  // 6
+      sb(k::method, "pkg.sample.Shape.label", "label", 28, 31, "def label(self)").parent(2).params({{"self", ""}}).pub(),  // 7
+      sb(k::method, "pkg.sample.Shape.load", "load", 33, 35, "async def load(self, path, retries: int = 3, *, timeout=None)").parent(2).params({{"self", ""}, {"path", ""}, {"retries", "int"}, {"timeout", ""}}).async_().pub(),  // 8
+      sb(k::method, "pkg.sample.Shape._private", "_private", 37, 38, "def _private(self, x=1, /, y=2)").parent(2).params({{"self", ""}, {"x", ""}, {"y", ""}}),  // 9
+      sb(k::class_, "pkg.sample.Shape.Meta", "Meta", 40, 41, "class Meta").parent(2).pub(),  // 10
+      sb(k::field, "pkg.sample.Shape.Meta.ordering", "ordering", 41, 41, "ordering = [\"name\"]").parent(10).pub(),  // 11
+      sb(k::function, "pkg.sample.total", "total", 45, 48, "def total(items: list[int]) -> int").doc("Computes a total.").params({{"items", "list[int]"}}).ret("int").pub(),  // 12
+      sb(k::function, "pkg.sample.total.add", "add", 46, 47, "def add(a, b)").parent(12).params({{"a", ""}, {"b", ""}}),  // 13
+      sb(k::function, "pkg.sample.decorated", "decorated", 51, 54, "def decorated()").doc("Decorated function.").pub(),  // 14
   };
   const std::vector<import_fact> imports = {
       {"os", {}, 2},
@@ -219,13 +220,13 @@ TEST(ScrapeExtract, PythonFixture) {
   const std::vector<call_edge> calls = {
       {4, "super().__init__", call_kind::call, 21},
       {4, "super", call_kind::call, 21},
-      {5, "Shape", call_kind::call, 26},
-      {6, "self.name.upper", call_kind::call, 31},
-      {7, "fetch", call_kind::call, 34},
-      {7, "osp.join", call_kind::call, 35},
-      {11, "functools.reduce", call_kind::call, 48},
+      {6, "Shape", call_kind::call, 26},
+      {7, "self.name.upper", call_kind::call, 31},
+      {8, "fetch", call_kind::call, 34},
+      {8, "osp.join", call_kind::call, 35},
+      {12, "functools.reduce", call_kind::call, 48},
       {no_symbol, "decorator", call_kind::call, 51},
-      {13, "print", call_kind::call, 54},
+      {14, "print", call_kind::call, 54},
   };
 
   test::expect_symbols(f.symbols, symbols);

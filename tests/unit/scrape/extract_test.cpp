@@ -439,6 +439,40 @@ TEST(ScrapeExtract, DefaultExportsAreNamedDefault) {
   test::expect_calls(f.calls, {{1, "b", call_kind::call, 1}, {2, "c", call_kind::call, 2}, {3, "d", call_kind::call, 3}});
 }
 
+TEST(ScrapeExtract, PythonInstanceFieldsComeFromTheConstructor) {
+  const file_facts f = extract("inst.py",
+                               "class P:\n"
+                               "    x: int = 0\n"
+                               "\n"
+                               "    def __init__(this, a, b):\n"
+                               "        this.a = a\n"
+                               "        this._b = this.c = b\n"
+                               "        if a:\n"
+                               "            this.a = 2\n"
+                               "            this.x = 3\n"
+                               "        other.z = 1\n"
+                               "        def inner(self):\n"
+                               "            self.q = 1\n"
+                               "\n"
+                               "    def m(self):\n"
+                               "        self.later = 1\n");
+  test::expect_symbols(
+      f.symbols,
+      {
+          sb(k::class_, "inst.P", "P", 1, 15, "class P").pub(),
+          sb(k::field, "inst.P.x", "x", 2, 2, "x: int = 0").parent(0).pub(),
+          sb(k::constructor, "inst.P.__init__", "__init__", 4, 12, "def __init__(this, a, b)")
+              .parent(0)
+              .params({{"this", ""}, {"a", ""}, {"b", ""}})
+              .pub(),
+          sb(k::field, "inst.P.a", "a", 5, 5, "this.a = a").parent(0).pub(),
+          sb(k::field, "inst.P._b", "_b", 6, 6, "this._b = this.c = b").parent(0),
+          sb(k::field, "inst.P.c", "c", 6, 6, "this._b = this.c = b").parent(0).pub(),
+          sb(k::function, "inst.P.__init__.inner", "inner", 11, 12, "def inner(self)").parent(2).params({{"self", ""}}),
+          sb(k::method, "inst.P.m", "m", 14, 15, "def m(self)").parent(0).params({{"self", ""}}).pub(),
+      });
+}
+
 TEST(ScrapeExtract, AParseOverTheTimeLimitIsAbandoned) {
   std::string c;
   for (int i = 0; i < 20000; ++i) c += "int f" + std::to_string(i) + "(int a) { return g(a) + " + std::to_string(i) + "; }\n";

@@ -1,0 +1,213 @@
+// The code index over this build's backend: scrape, incremental rescans,
+// deletions and renames, skipped files, symbol and call lookups. The same test
+// bodies run in both builds.
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <string>
+
+#include "backend_harness.hpp"
+#include "patina/scrape/database.hpp"
+
+namespace {
+
+using namespace patina;
+using patina::cli::task;
+using patina::test::database;
+using patina::test::harness;
+namespace fs = std::filesystem;
+
+void write(const fs::path& p, const std::string& text) {
+  fs::create_directories(p.parent_path());
+  std::ofstream(p, std::ios::binary) << text;
+}
+
+const char* const geometry_cpp = R"(// Geometry helpers.
+namespace geo {
+
+// Area of a rectangle.
+int area(int w, int h) { return w * h; }
+
+class Shape {
+ public:
+  int size() const { return area(2, 3); }
+};
+
+}  // namespace geo
+)";
+
+const char* const tool_py = R"(import os
+
+def load_settings(path):
+    """Reads the settings file."""
+    return os.path.exists(path)
+
+def main():
+    load_settings("x")
+)";
+
+struct tree {
+  test::scratch_dir dir;
+  fs::path root() const { return dir.path() / "src"; }
+  tree() {
+    write(root() / "geometry.cpp", geometry_cpp);
+    write(root() / "tools" / "tool.py", tool_py);
+  }
+};
+
+scrape::scrape_options quiet_options() {
+  scrape::scrape_options o;
+  o.scan.threads = 2;
+  return o;
+}
+
+TEST(scrape_database, scrape_stores_symbols_and_calls) {
+  harness h;
+  tree t;
+  h.run([&](harness& th) -> task<void> {
+    auto db = PATINA_AWAIT th.open(th.db_path());
+    scrape::Database<database> code(db);
+    const auto opts = quiet_options();
+    auto report = PATINA_AWAIT code.scrape(t.root(), opts);
+    EXPECT_EQ(report.files, 2u);
+    EXPECT_EQ(report.parsed, 2u);
+    EXPECT_EQ(report.unchanged, 0u);
+    EXPECT_GE(report.symbols, 5u);
+
+    auto area = PATINA_AWAIT code.find_symbols("geo::area");
+    PATINA_ASSERT_EQ(area.size(), 1u);
+    EXPECT_EQ(area[0].name, "area");
+    EXPECT_EQ(area[0].kind, "function");
+    EXPECT_EQ(area[0].path, "geometry.cpp");
+    EXPECT_EQ(area[0].start_line, 5u);
+    EXPECT_NE(area[0].doc.find("Area of a rectangle"), std::string::npos);
+
+    auto callers = PATINA_AWAIT code.callers(area[0].id);
+    PATINA_ASSERT_EQ(callers.size(), 1u);
+    EXPECT_EQ(callers[0].qualified_name, "geo::Shape::size");
+    EXPECT_EQ(callers[0].line, 9u);
+
+    auto load = PATINA_AWAIT code.find_symbols("load_settings");
+    PATINA_ASSERT_EQ(load.size(), 1u);
+    EXPECT_EQ(load[0].path, "tools/tool.py");
+    auto main_fn = PATINA_AWAIT code.find_symbols("main");
+    PATINA_ASSERT_EQ(main_fn.size(), 1u);
+    auto callees = PATINA_AWAIT code.callees(main_fn[0].id);
+    PATINA_ASSERT_EQ(callees.size(), 1u);
+    EXPECT_EQ(callees[0].symbol_id, load[0].id);
+  });
+}
+
+TEST(scrape_database, rescan_of_unchanged_tree_changes_nothing) {
+  harness h;
+  tree t;
+  h.run([&](harness& th) -> task<void> {
+    auto db = PATINA_AWAIT th.open(th.db_path());
+    scrape::Database<database> code(db);
+    const auto opts = quiet_options();
+    PATINA_AWAIT code.scrape(t.root(), opts);
+    auto before = PATINA_AWAIT db.query("SELECT id, indexed_at FROM files ORDER BY id", {});
+    auto symbols_before = PATINA_AWAIT db.query("SELECT id FROM symbols ORDER BY id", {});
+    auto again = PATINA_AWAIT code.scrape(t.root(), opts);
+    EXPECT_EQ(again.parsed, 0u);
+    EXPECT_EQ(again.unchanged, 2u);
+    EXPECT_EQ(again.removed, 0u);
+    auto after = PATINA_AWAIT db.query("SELECT id, indexed_at FROM files ORDER BY id", {});
+    auto symbols_after = PATINA_AWAIT db.query("SELECT id FROM symbols ORDER BY id", {});
+    EXPECT_EQ(before.rows, after.rows);
+    EXPECT_EQ(symbols_before.rows, symbols_after.rows);
+  });
+}
+
+TEST(scrape_database, edit_delete_and_rename_are_incremental) {
+  harness h;
+  tree t;
+  h.run([&](harness& th) -> task<void> {
+    auto db = PATINA_AWAIT th.open(th.db_path());
+    scrape::Database<database> code(db);
+    const auto opts = quiet_options();
+    PATINA_AWAIT code.scrape(t.root(), opts);
+
+    // Edit: a function is renamed inside the file.
+    std::string edited = tool_py;
+    edited.replace(edited.find("def main"), 8, "def run_tool");
+    write(t.root() / "tools" / "tool.py", edited);
+    auto r1 = PATINA_AWAIT code.scrape(t.root(), opts);
+    EXPECT_EQ(r1.parsed, 1u);
+    EXPECT_EQ(r1.unchanged, 1u);
+    auto gone = PATINA_AWAIT code.find_symbols("main");
+    EXPECT_TRUE(gone.empty());
+    auto renamed = PATINA_AWAIT code.find_symbols("run_tool");
+    EXPECT_EQ(renamed.size(), 1u);
+
+    // Rename the file: old rows go, new ones come.
+    fs::rename(t.root() / "tools" / "tool.py", t.root() / "tools" / "tooling.py");
+    auto r2 = PATINA_AWAIT code.scrape(t.root(), opts);
+    EXPECT_EQ(r2.removed, 1u);
+    EXPECT_EQ(r2.parsed, 1u);
+    auto moved = PATINA_AWAIT code.find_symbols("load_settings");
+    PATINA_ASSERT_EQ(moved.size(), 1u);
+    EXPECT_EQ(moved[0].path, "tools/tooling.py");
+
+    // Delete: its symbols, imports and calls disappear.
+    fs::remove(t.root() / "tools" / "tooling.py");
+    auto r3 = PATINA_AWAIT code.scrape(t.root(), opts);
+    EXPECT_EQ(r3.removed, 1u);
+    auto files = PATINA_AWAIT db.query("SELECT count(*) FROM files", {});
+    EXPECT_EQ(std::get<std::int64_t>(files.rows[0][0]), 1);
+    auto orphans = PATINA_AWAIT db.query(
+        "SELECT (SELECT count(*) FROM symbols WHERE file_id NOT IN (SELECT id FROM files)) + "
+        "(SELECT count(*) FROM calls WHERE file_id NOT IN (SELECT id FROM files)) + "
+        "(SELECT count(*) FROM imports WHERE file_id NOT IN (SELECT id FROM files))",
+        {});
+    EXPECT_EQ(std::get<std::int64_t>(orphans.rows[0][0]), 0);
+  });
+}
+
+TEST(scrape_database, bad_files_are_recorded_not_fatal) {
+  harness h;
+  tree t;
+  write(t.root() / "blob.c", std::string("int x;\0\0\0binary", 15));
+  write(t.root() / "latin1.py", "s = '\xe9t\xe9'\n");
+  h.run([&](harness& th) -> task<void> {
+    auto db = PATINA_AWAIT th.open(th.db_path());
+    scrape::Database<database> code(db);
+    const auto opts = quiet_options();
+    auto report = PATINA_AWAIT code.scrape(t.root(), opts);
+    EXPECT_EQ(report.skipped, 2u);
+    EXPECT_EQ(report.parsed, 2u);
+    auto skipped = PATINA_AWAIT code.skipped_files();
+    PATINA_ASSERT_EQ(skipped.size(), 2u);
+    EXPECT_EQ(skipped[0].path, "blob.c");
+    EXPECT_EQ(skipped[0].reason, "binary");
+    EXPECT_EQ(skipped[1].path, "latin1.py");
+    EXPECT_EQ(skipped[1].reason, "invalid_utf8");
+
+    // Fixed files leave the skipped list on the next scrape.
+    fs::remove(t.root() / "blob.c");
+    write(t.root() / "latin1.py", "s = 'ete'\n");
+    auto again = PATINA_AWAIT code.scrape(t.root(), opts);
+    EXPECT_EQ(again.skipped, 0u);
+    auto none = PATINA_AWAIT code.skipped_files();
+    EXPECT_TRUE(none.empty());
+  });
+}
+
+TEST(scrape_database, full_rescan_parses_everything_and_keeps_ids) {
+  harness h;
+  tree t;
+  h.run([&](harness& th) -> task<void> {
+    auto db = PATINA_AWAIT th.open(th.db_path());
+    scrape::Database<database> code(db);
+    auto opts = quiet_options();
+    PATINA_AWAIT code.scrape(t.root(), opts);
+    auto ids_before = PATINA_AWAIT db.query("SELECT id FROM symbols ORDER BY id", {});
+    opts.full = true;
+    auto report = PATINA_AWAIT code.scrape(t.root(), opts);
+    EXPECT_EQ(report.parsed, 2u);
+    auto ids_after = PATINA_AWAIT db.query("SELECT id FROM symbols ORDER BY id", {});
+    EXPECT_EQ(ids_before.rows, ids_after.rows);
+  });
+}
+
+}  // namespace
