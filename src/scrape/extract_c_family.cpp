@@ -538,21 +538,28 @@ class c_walker final : public walker_base {
                                                      : ts_node_start_byte(declarators.front());
       const bool multi = declarators.size() > 1 || type_has_body;
       const declaration_facts facts = scan_declaration(n, declarators.front(), start, prefix_end, multi);
+      std::uint32_t first_variable = no_symbol;
       for (TSNode d : declarators) {
         const function_shape f = find_function(d);
         if (f.found) {
           add_function(n, d, f, false, h, facts, multi);
-        } else {
-          add_variable(n, d, !multi, h, facts);
+        } else if (const std::uint32_t idx = add_variable(n, d, !multi, h, facts); first_variable == no_symbol) {
+          first_variable = idx;
         }
+      }
+      // Calls in the initializers are made by the (first) declared object.
+      if (first_variable != no_symbol) {
+        push_scope(first_variable, scope_type::function, sym(first_variable).qualified_name, {});
       }
     }
     if (type_has_body) push_wrapper(n, ts_node_start_byte(n));
   }
 
-  void add_variable(TSNode n, TSNode d, bool whole_signature, const decl_head& h, const declaration_facts& facts) {
+  // Adds the object declared by `d`; returns its index, or no_symbol.
+  std::uint32_t add_variable(TSNode n, TSNode d, bool whole_signature, const decl_head& h,
+                             const declaration_facts& facts) {
     const TSNode name = declared_name(d);
-    if (ts_node_is_null(name)) return;
+    if (ts_node_is_null(name)) return no_symbol;
     symbol s;
     s.name = simple_name(name);
     const std::string scope = is(name, "qualified_identifier") ? written_scope(name) : std::string();
@@ -592,7 +599,7 @@ class c_walker final : public walker_base {
     } else {
       s.signature = declarator_signature(n, d, facts);
     }
-    add_symbol(std::move(s));
+    return add_symbol(std::move(s));
   }
 
   void on_typedef(TSNode n) {

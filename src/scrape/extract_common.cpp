@@ -147,7 +147,8 @@ bool has_comment_marker(std::string_view raw, language lang) noexcept {
 std::vector<walker_base::byte_range> walker_base::comments_in(TSNode within) {
   std::vector<byte_range> out;
   if (!has_comment_marker(text(within), in_.lang)) return out;
-  TSTreeCursor c = ts_tree_cursor_new(within);
+  cursor guard(within);
+  TSTreeCursor& c = guard.c;
   for (;;) {
     const TSNode n = ts_tree_cursor_current_node(&c);
     bool descend = true;
@@ -165,7 +166,6 @@ std::vector<walker_base::byte_range> walker_base::comments_in(TSNode within) {
     }
     if (done) break;
   }
-  ts_tree_cursor_delete(&c);
   return out;
 }
 
@@ -185,7 +185,8 @@ std::string walker_base::uncommented(std::uint32_t start, std::uint32_t end, TSN
   std::string buf(raw);
   if (!has_comment_marker(raw, in_.lang)) return buf;
   // Blank out the comments inside the range: walk only the subtrees that overlap it.
-  TSTreeCursor c = ts_tree_cursor_new(within);
+  cursor guard(within);
+  TSTreeCursor& c = guard.c;
   for (;;) {
     const TSNode n = ts_tree_cursor_current_node(&c);
     const std::uint32_t ns = ts_node_start_byte(n);
@@ -208,7 +209,6 @@ std::string walker_base::uncommented(std::uint32_t start, std::uint32_t end, TSN
     }
     if (done) break;
   }
-  ts_tree_cursor_delete(&c);
   return buf;
 }
 
@@ -542,7 +542,8 @@ void walker_base::run(TSNode root, std::string file_prefix) {
   prev_end_.assign(1, no_row);
   depth_ = 0;
   error_end_ = 0;
-  TSTreeCursor cur = ts_tree_cursor_new(root);
+  cursor guard(root);
+  TSTreeCursor& cur = guard.c;
   int depth = 0;
   for (;;) {
     while (frames_.size() > 1 && frames_.back().depth >= depth) pop_frame();
@@ -571,7 +572,6 @@ void walker_base::run(TSNode root, std::string file_prefix) {
     }
     if (done) break;
   }
-  ts_tree_cursor_delete(&cur);
   if (problems_seen_ > in_.options.max_problems) {
     out_.problems.push_back({problem_kind::too_many_errors, 0,
                              std::to_string(problems_seen_ - in_.options.max_problems) +

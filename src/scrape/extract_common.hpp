@@ -19,6 +19,15 @@
 
 namespace patina::scrape::detail {
 
+// Owns a TSTreeCursor (deleted on every way out, exceptions included).
+struct cursor {
+  TSTreeCursor c;
+  explicit cursor(TSNode n) : c(ts_tree_cursor_new(n)) {}
+  ~cursor() { ts_tree_cursor_delete(&c); }
+  cursor(const cursor&) = delete;
+  cursor& operator=(const cursor&) = delete;
+};
+
 // Node roles: what a node type means to the walker. Shared roles first; each language
 // numbers its own from role_first_language.
 enum : std::uint16_t {
@@ -72,7 +81,8 @@ struct frame {
   std::uint32_t sig_start = 0;
   std::uint16_t generic_count = 0;
   std::uint32_t wrapper_flags = 0;
-  std::string alias_name;  // C typedef naming an anonymous struct
+  std::string alias_name;  // C: typedef name of an anonymous struct; JS: declaration head ("export const");
+                           // Rust: the qualified type of an impl
 };
 
 // Where a declaration starts and what precedes it.
@@ -145,13 +155,13 @@ class walker_base {
   template <class F>
   static void for_each_child(TSNode n, F&& f) {
     if (ts_node_is_null(n)) return;
-    TSTreeCursor c = ts_tree_cursor_new(n);
-    if (ts_tree_cursor_goto_first_child(&c)) {
+    cursor cur(n);
+    TSTreeCursor* c = &cur.c;
+    if (ts_tree_cursor_goto_first_child(c)) {
       do {
-        f(ts_tree_cursor_current_node(&c), ts_tree_cursor_current_field_name(&c));
-      } while (ts_tree_cursor_goto_next_sibling(&c));
+        f(ts_tree_cursor_current_node(c), ts_tree_cursor_current_field_name(c));
+      } while (ts_tree_cursor_goto_next_sibling(c));
     }
-    ts_tree_cursor_delete(&c);
   }
   static std::vector<TSNode> named_children(TSNode n);
   // True when a direct child (named or not) has type `t`.

@@ -289,6 +289,16 @@ class go_walker final : public walker_base {
     }
   }
 
+  // A method may come before its type in the file: link it now that all types are known.
+  void finish() override {
+    for (symbol& s : out_.symbols) {
+      if (s.kind != symbol_kind::method || s.parent != no_symbol) continue;
+      const auto dot = s.qualified_name.rfind('.');
+      if (dot == std::string::npos) continue;
+      if (auto it = types_.find(s.qualified_name.substr(0, dot)); it != types_.end()) s.parent = it->second;
+    }
+  }
+
   std::unordered_map<std::string, std::uint32_t> types_;
 };
 

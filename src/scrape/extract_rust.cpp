@@ -1,5 +1,6 @@
 // Rust extraction.
 #include <unordered_map>
+#include <unordered_set>
 
 #include "extract_common.hpp"
 #include "ts_languages.hpp"
@@ -158,7 +159,15 @@ class rust_walker final : public walker_base {
     s.signature = signature(ts_node_start_byte(n), ts_node_is_null(body) ? ts_node_end_byte(n) : ts_node_start_byte(body), n);
     std::string q = s.qualified_name;
     const std::uint32_t idx = add_symbol(std::move(s));
+    remember_impl_item(idx);
     if (has_body) push_scope(idx, scope_type::function, std::move(q), {});
+  }
+
+  // An item of an impl whose type is not (yet) known in this file.
+  void remember_impl_item(std::uint32_t idx) {
+    if (top().container != scope_type::impl || sym(idx).parent != no_symbol) return;
+    impl_items_.insert(idx);
+    impl_types_[idx] = top().alias_name;
   }
 
   void on_type(TSNode n, std::uint16_t role) {
@@ -240,6 +249,7 @@ class rust_walker final : public walker_base {
     }
     std::string q = s.qualified_name;
     const std::uint32_t idx = add_symbol(std::move(s));
+    remember_impl_item(idx);
     if (kind == symbol_kind::constant || kind == symbol_kind::variable) {
       push_scope(idx, scope_type::function, std::move(q), {});
     }
@@ -273,6 +283,7 @@ class rust_walker final : public walker_base {
     // push the full prefix and let qualify() append to it.
     frame& f = push_scope(no_symbol, scope_type::impl, std::move(prefix), type_name);
     f.container_kind = ts_node_is_null(trait) ? k_inherent_impl : k_trait_impl;
+    f.alias_name = qualified_type;
     if (auto it = types_.find(qualified_type); it != types_.end()) f.enclosing = it->second;
   }
 
@@ -337,7 +348,18 @@ class rust_walker final : public walker_base {
     }
   }
 
+  // An impl may come before its type in the file: link its items now that all types are known.
+  void finish() override {
+    for (std::size_t i = 0; i < out_.symbols.size(); ++i) {
+      symbol& s = out_.symbols[i];
+      if (s.parent != no_symbol || !impl_items_.count(static_cast<std::uint32_t>(i))) continue;
+      if (auto it = types_.find(impl_types_[static_cast<std::uint32_t>(i)]); it != types_.end()) s.parent = it->second;
+    }
+  }
+
   std::unordered_map<std::string, std::uint32_t> types_;
+  std::unordered_set<std::uint32_t> impl_items_;                 // symbols declared directly in an impl
+  std::unordered_map<std::uint32_t, std::string> impl_types_;    // ... and the qualified type it implements
 };
 
 }  // namespace

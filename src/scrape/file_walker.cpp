@@ -12,6 +12,7 @@
 
 #include "patina/scrape/gitignore.hpp"
 #include "source_reader.hpp"
+#include "utf8.hpp"
 
 namespace patina::scrape {
 namespace {
@@ -179,8 +180,16 @@ class walker {
         type = S_ISDIR(st.st_mode) ? DT_DIR : S_ISLNK(st.st_mode) ? DT_LNK : S_ISREG(st.st_mode) ? DT_REG : DT_UNKNOWN;
       }
       const std::string rel = join(dir.rel, name);
+      // Paths are stored and printed as text: a name that is not UTF-8 is reported (its bad
+      // bytes shown as '?') instead of walked or read.
+      const bool text_name = detail::first_invalid_utf8(name) == name.size();
       if (type == DT_DIR) {
         if (default_excluded(name) || is_ignored(rel, true, chain.get())) continue;
+        if (!text_name) {
+          out_.skipped.push_back({detail::sanitize_utf8(rel) + "/", skip_reason::invalid_utf8,
+                                  "the folder name is not valid UTF-8"});
+          continue;
+        }
         subdirs.push_back({rel, chain});
         continue;
       }
@@ -188,6 +197,10 @@ class walker {
       const std::optional<language> lang = detect_language(name);
       if (!lang) continue;
       if (is_ignored(rel, false, chain.get())) continue;
+      if (!text_name) {
+        out_.skipped.push_back({detail::sanitize_utf8(rel), skip_reason::invalid_utf8, "the file name is not valid UTF-8"});
+        continue;
+      }
       if (type == DT_LNK) {
         // Links are not followed (no loops, no files from outside the tree); only links
         // that look like source files are worth reporting.

@@ -54,6 +54,20 @@ inline std::size_t first_invalid_utf8(std::string_view bytes) noexcept {
   return n;
 }
 
+// `s` with every byte that does not start a valid UTF-8 sequence replaced by '?'.
+inline std::string sanitize_utf8(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  while (!s.empty()) {
+    const std::size_t bad = first_invalid_utf8(s);
+    out.append(s.substr(0, bad));
+    if (bad == s.size()) break;
+    out += '?';
+    s.remove_prefix(bad + 1);
+  }
+  return out;
+}
+
 // The longest prefix of `s` of at most `max` bytes that does not split a UTF-8 sequence.
 inline std::string_view utf8_prefix(std::string_view s, std::size_t max) noexcept {
   if (s.size() <= max) return s;

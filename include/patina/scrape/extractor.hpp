@@ -2,7 +2,8 @@
 // code facts (symbols, parameters, imports, call edges, problems) into a `file_facts`.
 //
 // Qualified names join the enclosing scopes with the language's separator:
-// - C/C++: namespaces, classes, structs, unions and scoped enums, e.g. `geo::Widget::draw`;
+// - C/C++: namespaces, classes, structs, unions and scoped enums, e.g. `geo::Widget::draw`
+//   (enumerators of unscoped enums live in the enclosing scope, as in the language);
 //   out-of-line definitions keep their written qualifier (`Widget::draw` inside
 //   `namespace geo` is `geo::Widget::draw`); C struct fields are `point::x`; anonymous
 //   namespaces add nothing (their members are not public).
@@ -23,7 +24,8 @@
 //
 // Calls: the caller is the innermost enclosing symbol, so calls inside lambdas and
 // closures belong to the named function around them, and calls in an initializer to the
-// variable, constant or field it initializes. Python decorators run in the enclosing
+// variable, constant or field it initializes (the first one, when a declaration names
+// several). Python decorators run in the enclosing
 // scope and count there; TS/JS decorator arguments are not scanned for calls. C++ casts
 // (`static_cast` ...) are not calls. Callees are names as written, never resolved.
 //

@@ -13,7 +13,8 @@ namespace patina::scrape {
 
 enum class skip_reason : std::uint8_t {
   binary,        // a NUL byte in the first 8 KiB
-  invalid_utf8,  // not valid UTF-8 (a UTF-8 byte-order mark is accepted)
+  invalid_utf8,  // content or file/folder name not valid UTF-8 (a byte-order mark is accepted);
+                 // such a name is recorded with its bad bytes replaced by '?'
   too_large,     // above walk_options::max_file_size
   unreadable,    // the file or directory could not be opened or read (permissions, I/O)
   symlink,       // a symbolic link to a file in a scraped language (links are not followed)

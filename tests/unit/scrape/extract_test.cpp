@@ -473,6 +473,61 @@ TEST(ScrapeExtract, PythonInstanceFieldsComeFromTheConstructor) {
       });
 }
 
+// A call in an initializer is made by the name it initializes; a call in a local
+// initializer by the enclosing function.
+TEST(ScrapeExtract, InitializerCallsBelongToTheInitializedName) {
+  const std::vector<std::tuple<std::string, std::string, std::vector<std::string>>> cases = {
+      {"a.cpp", "int g = compute();\nstruct S { int a = init_a(); };\nvoid f() { int local = h(); }\n",
+       {"g <- compute", "S::a <- init_a", "f <- h"}},
+      {"src/lib.rs", "static G: Lazy<u8> = Lazy::new(make);\nconst C: u8 = f();\nfn g() { let x = h(); }\n",
+       {"crate::G <- Lazy::new", "crate::C <- f", "crate::g <- h"}},
+      {"m.py", "X = compute()\nclass A:\n    y = make()\n", {"m.X <- compute", "m.A.y <- make"}},
+      {"p/p.go", "package p\nvar v = compute()\nfunc f() { x := h(); _ = x }\n", {"p.v <- compute", "p.f <- h"}},
+      {"A.java", "class A { static final int N = compute(); int m() { int x = h(); return x; } }\n",
+       {"A.N <- compute", "A.m <- h"}},
+      {"a.js", "export const v = compute();\nclass B { f = make(); }\n", {"v <- compute", "B.f <- make"}},
+  };
+  for (const auto& [path, code, expected] : cases) {
+    const file_facts f = extract(path, code);
+    std::vector<std::string> got;
+    for (const call_edge& c : f.calls) {
+      got.push_back((c.caller == no_symbol ? std::string("<file>") : f.symbols[c.caller].qualified_name) + " <- " +
+                    c.callee);
+    }
+    EXPECT_EQ(got, expected) << path;
+  }
+}
+
+// Members defined before their type still get it as parent.
+TEST(ScrapeExtract, MembersBeforeTheirTypeAreLinked) {
+  const file_facts rs = extract("src/lib.rs",
+                                "impl Point {\n"
+                                "    pub const ORIGIN: u8 = 0;\n"
+                                "    pub fn x(&self) -> i32 { self.x }\n"
+                                "}\n"
+                                "pub struct Point { x: i32 }\n");
+  test::expect_symbols(rs.symbols,
+                       {
+                           sb(k::constant, "crate::Point::ORIGIN", "ORIGIN", 2, 2, "pub const ORIGIN: u8 = 0").parent(2).pub().cnst(),
+                           sb(k::method, "crate::Point::x", "x", 3, 3, "pub fn x(&self) -> i32")
+                               .parent(2)
+                               .params({{"self", "&self"}})
+                               .ret("i32")
+                               .pub(),
+                           sb(k::struct_, "crate::Point", "Point", 5, 5, "pub struct Point").pub(),
+                           sb(k::field, "crate::Point::x", "x", 5, 5, "x: i32").parent(2),
+                       });
+  const file_facts go = extract("p/p.go",
+                                "package p\n"
+                                "func (p *Point) X() int { return p.x }\n"
+                                "type Point struct { x int }\n");
+  test::expect_symbols(go.symbols, {
+                                       sb(k::method, "p.Point.X", "X", 2, 2, "func (p *Point) X() int").parent(1).ret("int").pub(),
+                                       sb(k::struct_, "p.Point", "Point", 3, 3, "type Point struct").pub(),
+                                       sb(k::field, "p.Point.x", "x", 3, 3, "x int").parent(1),
+                                   });
+}
+
 TEST(ScrapeExtract, AParseOverTheTimeLimitIsAbandoned) {
   std::string c;
   for (int i = 0; i < 20000; ++i) c += "int f" + std::to_string(i) + "(int a) { return g(a) + " + std::to_string(i) + "; }\n";

@@ -166,6 +166,19 @@ TEST(ScrapeWalker, DoesNotFollowSymlinksAndSurvivesLoops) {
   EXPECT_EQ(skipped(r), (std::vector<std::string>{"dangling.c:symlink", "link.c:symlink"}));
 }
 
+TEST(ScrapeWalker, RecordsNamesThatAreNotUtf8) {
+  test::temp_tree t;
+  t.write("ok.c", "int ok;\n");
+  t.write("caf\xe9.c", "int x;\n");
+  t.write("dir\xff/inner.c", "int y;\n");
+  t.write("notes\xe9.txt", "not code\n");  // no language: ignored silently
+  const walk_result r = walk_ok(t.root());
+  EXPECT_EQ(paths(r), (std::vector<std::string>{"ok.c"}));
+  EXPECT_EQ(skipped(r), (std::vector<std::string>{"caf?.c:invalid_utf8", "dir?/:invalid_utf8"}));
+  ASSERT_EQ(r.skipped.size(), 2u);
+  EXPECT_EQ(r.skipped[0].detail, "the file name is not valid UTF-8");
+}
+
 TEST(ScrapeWalker, IgnoresFifosAndOtherSpecialFiles) {
   test::temp_tree t;
   t.write("a.c", "int a;\n");
