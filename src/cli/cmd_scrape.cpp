@@ -12,6 +12,7 @@
 
 #include "commands.hpp"
 #include "context.hpp"
+#include "local_index.hpp"
 #include "patina/scrape/database.hpp"
 
 namespace patina::cli {
@@ -89,6 +90,8 @@ task<int> run_scrape(context& ctx, scrape_cli_options opts) {
       {"INSERT INTO patina_meta (key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
        {std::string(meta_scrape_root), root.string()}}};
   PATINA_AWAIT db.execute_batch(remember);
+  // The lexical index follows the code index now rather than at the next search.
+  PATINA_AWAIT refresh_local_indexes(ctx, db);
 
   if (!opts.quiet) {
     const double mb = static_cast<double>(report.bytes_parsed) / 1e6;

@@ -49,6 +49,9 @@ task<int> run_status(context& ctx, status_options opts) {
     warnings.push_back(fmt::format("the stored vectors were made by {}, the configured engine is {}; the next "
                                    "command that writes or searches re-embeds knowledge items",
                                    vectors_model, selected.engine->model_id()));
+  } else if (embedded < beliefs + observations + symbols) {
+    warnings.push_back(fmt::format("{} item(s) have no vector; run `patina embeddings generate`",
+                                   beliefs + observations + symbols - embedded));
   }
 
   const auto path = ctx.database_path().string();
@@ -56,12 +59,12 @@ task<int> run_status(context& ctx, status_options opts) {
   nlohmann::json sync_state;
 #if defined(PATINA_BACKEND_TURSO)
   if (db.mode() != db::database_mode::local) {
-    const bool embedded = db.mode() == db::database_mode::embedded;
-    sync_state = {{"mode", embedded ? "embedded" : "remote"}, {"url", db.server_url()}};
-    if (const auto replica = db.replica()) {
+    const bool replica = db.mode() == db::database_mode::embedded;
+    sync_state = {{"mode", replica ? "embedded" : "remote"}, {"url", db.server_url()}};
+    if (const auto status = db.replica()) {
       auto unsynced = co_await db.try_unsynced_changes();
-      sync_state["revision"] = replica->revision;
-      sync_state["client_id"] = replica->client_id;
+      sync_state["revision"] = status->revision;
+      sync_state["client_id"] = status->client_id;
       sync_state["unsynced_changes"] = unsynced ? *unsynced : 0;
     }
   }

@@ -19,6 +19,7 @@ void add_status_command(CLI::App& app, context& ctx);
 void add_scrape_command(CLI::App& app, context& ctx);
 void add_symbol_command(CLI::App& app, context& ctx);
 void add_mcp_command(CLI::App& app, context& ctx);
+void add_embeddings_command(CLI::App& app, context& ctx);
 void add_sync_command(CLI::App& app, context& ctx);
 
 inline void register_commands(CLI::App& app, context& ctx) {
@@ -31,6 +32,7 @@ inline void register_commands(CLI::App& app, context& ctx) {
   add_symbol_command(app, ctx);
   add_sql_command(app, ctx);
   add_mcp_command(app, ctx);
+  add_embeddings_command(app, ctx);
   add_sync_command(app, ctx);
 }
 

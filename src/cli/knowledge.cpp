@@ -13,8 +13,14 @@ task<void> prepare_embeddings(context& ctx, embeddings_db& embeddings) {
   if (state.changed && !state.previous_model.empty()) {
     std::cerr << fmt::format("patina: note: the embedding model changed ({} -> {}); re-embedding knowledge items\n",
                              state.previous_model, embeddings.engine().model_id());
-    auto n = PATINA_AWAIT embeddings.generate_missing();
-    std::cerr << fmt::format("patina: note: re-embedded {} item(s)\n", n);
+    // Only the few knowledge items here; symbols can be many, and
+    // `patina embeddings generate` embeds them with a progress display.
+    domain::generate_options knowledge_only;
+    knowledge_only.symbols = false;
+    auto n = PATINA_AWAIT embeddings.generate_missing(knowledge_only);
+    std::cerr << fmt::format("patina: note: re-embedded {} item(s); run `patina embeddings generate` to embed "
+                             "code symbols again\n",
+                             n);
   }
   if (!ctx.engine().warning.empty()) std::cerr << "patina: warning: " << ctx.engine().warning << '\n';
 }

@@ -1,10 +1,18 @@
 // patina/domain/embeddings_database.hpp — keeps each item's vector in step with
 // its text and with the configured embedding model.
 //
-// For every embedded item the `embeddings` table records the model id, the
-// dimension and a hash of the text. An item whose text is unchanged is never
-// embedded twice; a model change (different id or dimension) drops every vector
-// and starts over, so vectors of two models are never mixed in one space.
+// Items are beliefs, observations and code symbols. For every embedded item the
+// `embeddings` table records the model id, the dimension and a hash of the text.
+// An item whose text is unchanged is never embedded twice; a model change
+// (different id or dimension) drops every vector and starts over, so vectors of
+// two models are never mixed in one space. A symbol is embedded by its qualified
+// name split into words and the prose of its doc comment
+// (detail::symbol_embedding_text; its signature and path feed the lexical index).
+//
+// generate_missing works in batches (embed_batch over up to batch_size texts,
+// then one vector upsert and one batch of bookkeeping rows): each batch is
+// committed on its own, so an interrupted run keeps its finished batches and the
+// next run embeds only what is still missing or stale.
 //
 // EmbeddingsDatabase<DB> is a template over the database type: for a
 // db::SyncDatabase (SQLite build) its operations are plain calls; for a
@@ -15,8 +23,11 @@
 // outlive it.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -32,6 +43,36 @@ namespace patina::domain {
 struct model_state {
   bool changed = false;      // the vector tables were (re)created for the engine's model
   std::string previous_model;  // empty when none was recorded
+};
+
+// Progress of generate_missing, reported after each committed batch. `done`
+// and `total` count the items that needed a vector, over every item type.
+struct embedding_progress {
+  item_type type = item_type::belief;  // the type of the batch just written
+  std::size_t done = 0;
+  std::size_t total = 0;
+};
+
+struct generate_options {
+  bool knowledge = true;  // beliefs and observations
+  bool symbols = true;    // code symbols
+  bool force = false;     // embed again even items whose vector is current
+  std::size_t batch_size = 256;
+  // Called on the caller's thread after each committed batch; may be empty.
+  std::function<void(const embedding_progress&)> progress;
+};
+
+// Items of one type: how many exist and how many have a vector of the engine's
+// model (possibly of an older text until the next generate_missing).
+struct item_counts {
+  std::int64_t total = 0;
+  std::int64_t embedded = 0;
+};
+
+struct embedding_counts {
+  item_counts beliefs;
+  item_counts observations;
+  item_counts symbols;
 };
 
 template <class DB>
@@ -83,22 +124,70 @@ class EmbeddingsDatabase {
     db_.execute(st.sql, st.params);
   }
 
-  // Embeds every belief and observation that lacks a current vector. Returns how
-  // many were embedded. Work is committed per item, so an interrupted run keeps
-  // what it finished.
+  // Embeds every item (belief, observation, symbol) that lacks a current vector
+  // of the engine's model. Returns how many were embedded.
   std::size_t generate_missing()
     requires db::SyncDatabase<DB>
   {
-    std::size_t done = 0;
-    for (auto type : {item_type::belief, item_type::observation}) {
-      const auto st = detail::select_embedding_candidates(type, engine_.model_id());
-      const auto rows = db_.query(st.sql, st.params);
-      for (const auto& c : candidates(rows, type)) {
-        write(type, c.id, engine_.embed(c.text), c.metadata, c.hash);
-        ++done;
+    const generate_options all;
+    return generate_missing(all);
+  }
+
+  // Embeds the items `options` selects that lack a current vector (with
+  // `force`, all of them), in committed batches, reporting progress after each.
+  // REQUIRES: ensure_model() was called (the vector tables have the engine's
+  // dimension). Database failures propagate; finished batches stay.
+  std::size_t generate_missing(const generate_options& options)
+    requires db::SyncDatabase<DB>
+  {
+    const auto types = types_of(options);
+    std::vector<std::vector<std::int64_t>> stale(types.size());
+    std::size_t total = 0;
+    for (std::size_t i = 0; i < types.size(); ++i) {
+      std::int64_t after = 0;
+      for (;;) {
+        const auto st = detail::select_embedding_page(types[i], engine_.model_id(), after, page_size);
+        const auto page = detail::embedding_sources_from(types[i], db_.query(st.sql, st.params));
+        after = collect_stale(page, options.force, stale[i]);
+        if (page.size() < page_size) break;
+      }
+      total += stale[i].size();
+    }
+    embedding_progress progress{item_type::belief, 0, total};
+    const std::size_t batch = std::max<std::size_t>(1, options.batch_size);
+    for (std::size_t i = 0; i < types.size(); ++i) {
+      progress.type = types[i];
+      for (std::size_t start = 0; start < stale[i].size(); start += batch) {
+        const std::span<const std::int64_t> ids(stale[i].data() + start, std::min(batch, stale[i].size() - start));
+        const auto st = detail::select_embedding_sources(types[i], engine_.model_id(), ids);
+        auto sources = detail::embedding_sources_from(types[i], db_.query(st.sql, st.params));
+        auto texts = texts_of(sources);
+        auto vectors = engine_.embed_batch(texts);
+        const auto items = vector_items(sources, std::move(vectors));
+        if (!items.empty()) {
+          db_.vector_upsert(detail::vector_table_for(types[i]), items);
+          db_.execute_batch(bookkeeping(types[i], sources, items));
+        }
+        progress.done += ids.size();
+        if (options.progress) options.progress(progress);
       }
     }
-    return done;
+    return progress.done;
+  }
+
+  // How many items of each type exist and how many have a vector of the
+  // engine's model.
+  embedding_counts counts()
+    requires db::SyncDatabase<DB>
+  {
+    embedding_counts c;
+    for (auto type : {item_type::belief, item_type::observation, item_type::symbol}) {
+      const auto st = detail::count_items(type);
+      count_for(c, type).total = detail::count_from(db_.query(st.sql, st.params));
+    }
+    const auto st = detail::count_embedded_by_type(engine_.model_id());
+    apply_embedded(c, db_.query(st.sql, st.params));
+    return c;
   }
 
   std::int64_t embedded_count()
@@ -152,16 +241,66 @@ class EmbeddingsDatabase {
   db::awaitable<std::size_t> generate_missing()
     requires db::AsyncDatabase<DB>
   {
-    std::size_t done = 0;
-    for (auto type : {item_type::belief, item_type::observation}) {
-      const auto st = detail::select_embedding_candidates(type, engine_.model_id());
-      const auto rows = co_await db_.query(st.sql, st.params);
-      for (const auto& c : candidates(rows, type)) {
-        co_await write(type, c.id, engine_.embed(c.text), c.metadata, c.hash);
-        ++done;
+    const generate_options all;
+    auto n = co_await generate_missing(all);
+    co_return n;
+  }
+
+  // `options` must stay alive until the operation completes.
+  db::awaitable<std::size_t> generate_missing(const generate_options& options)
+    requires db::AsyncDatabase<DB>
+  {
+    const auto types = types_of(options);
+    std::vector<std::vector<std::int64_t>> stale(types.size());
+    std::size_t total = 0;
+    for (std::size_t i = 0; i < types.size(); ++i) {
+      std::int64_t after = 0;
+      for (;;) {
+        const auto st = detail::select_embedding_page(types[i], engine_.model_id(), after, page_size);
+        const auto rows = co_await db_.query(st.sql, st.params);
+        const auto page = detail::embedding_sources_from(types[i], rows);
+        after = collect_stale(page, options.force, stale[i]);
+        if (page.size() < page_size) break;
+      }
+      total += stale[i].size();
+    }
+    embedding_progress progress{item_type::belief, 0, total};
+    const std::size_t batch = std::max<std::size_t>(1, options.batch_size);
+    for (std::size_t i = 0; i < types.size(); ++i) {
+      progress.type = types[i];
+      for (std::size_t start = 0; start < stale[i].size(); start += batch) {
+        const std::span<const std::int64_t> ids(stale[i].data() + start, std::min(batch, stale[i].size() - start));
+        const auto st = detail::select_embedding_sources(types[i], engine_.model_id(), ids);
+        const auto rows = co_await db_.query(st.sql, st.params);
+        auto sources = detail::embedding_sources_from(types[i], rows);
+        auto texts = texts_of(sources);
+        auto vectors = engine_.embed_batch(texts);
+        const auto items = vector_items(sources, std::move(vectors));
+        if (!items.empty()) {
+          co_await db_.vector_upsert(detail::vector_table_for(types[i]), items);
+          const auto rows_to_write = bookkeeping(types[i], sources, items);
+          co_await db_.execute_batch(rows_to_write);
+        }
+        progress.done += ids.size();
+        if (options.progress) options.progress(progress);
       }
     }
-    co_return done;
+    co_return progress.done;
+  }
+
+  db::awaitable<embedding_counts> counts()
+    requires db::AsyncDatabase<DB>
+  {
+    embedding_counts c;
+    for (auto type : {item_type::belief, item_type::observation, item_type::symbol}) {
+      const auto st = detail::count_items(type);
+      const auto rows = co_await db_.query(st.sql, st.params);
+      count_for(c, type).total = detail::count_from(rows);
+    }
+    const auto st = detail::count_embedded_by_type(engine_.model_id());
+    const auto rows = co_await db_.query(st.sql, st.params);
+    apply_embedded(c, rows);
+    co_return c;
   }
 
   db::awaitable<std::int64_t> embedded_count()
@@ -174,12 +313,7 @@ class EmbeddingsDatabase {
 #endif
 
  private:
-  struct candidate {
-    std::int64_t id;
-    std::string text;
-    std::string hash;
-    db::vector_metadata metadata;
-  };
+  static constexpr std::size_t page_size = 2048;
 
   std::vector<db::statement> reset_statements() const {
     return {detail::delete_all_embeddings(), detail::upsert_meta(detail::meta_embedding_model, engine_.model_id())};
@@ -191,23 +325,72 @@ class EmbeddingsDatabase {
            std::get<std::string>(existing.rows.front()[1]) == hash;
   }
 
-  // Rows of select_embedding_candidates whose stored hash is missing or stale.
-  static std::vector<candidate> candidates(const db::query_result& rows, item_type type) {
-    std::vector<candidate> out;
-    for (const auto& row : rows.rows) {
-      const auto* id = std::get_if<std::int64_t>(&row.at(0));
-      const auto* text = std::get_if<std::string>(&row.at(1));
-      if (id == nullptr || text == nullptr) continue;
-      auto hash = detail::content_hash(*text);
-      const auto* stored = std::get_if<std::string>(&row.at(2));
-      if (stored != nullptr && *stored == hash) continue;
-      candidate c{*id, *text, std::move(hash), {}};
-      if (type == item_type::observation && row.size() > 3) {
-        if (const auto* t = std::get_if<std::string>(&row[3])) c.metadata.obs_type = *t;
-      }
-      out.push_back(std::move(c));
+  static std::vector<item_type> types_of(const generate_options& o) {
+    std::vector<item_type> types;
+    if (o.knowledge) {
+      types.push_back(item_type::belief);
+      types.push_back(item_type::observation);
+    }
+    if (o.symbols) types.push_back(item_type::symbol);
+    return types;
+  }
+
+  // Appends the ids of the page's items whose vector is missing or stale;
+  // returns the page's last id (the next page starts after it).
+  static std::int64_t collect_stale(const std::vector<detail::embedding_source>& page, bool force,
+                                    std::vector<std::int64_t>& stale) {
+    for (const auto& s : page) {
+      if (force || s.stored_hash.empty() || s.stored_hash != detail::content_hash(s.text)) stale.push_back(s.id);
+    }
+    return page.empty() ? 0 : page.back().id;
+  }
+
+  static std::vector<std::string> texts_of(const std::vector<detail::embedding_source>& sources) {
+    std::vector<std::string> texts;
+    texts.reserve(sources.size());
+    for (const auto& s : sources) texts.push_back(s.text);
+    return texts;
+  }
+
+  static std::vector<db::vector_item> vector_items(const std::vector<detail::embedding_source>& sources,
+                                                   std::vector<std::vector<float>> vectors) {
+    std::vector<db::vector_item> items;
+    items.reserve(sources.size());
+    for (std::size_t i = 0; i < sources.size() && i < vectors.size(); ++i) {
+      items.push_back(db::vector_item{sources[i].id, std::move(vectors[i]), sources[i].metadata});
+    }
+    return items;
+  }
+
+  std::vector<db::statement> bookkeeping(item_type type, const std::vector<detail::embedding_source>& sources,
+                                         const std::vector<db::vector_item>& items) const {
+    std::vector<db::statement> out;
+    out.reserve(items.size());
+    for (std::size_t i = 0; i < items.size(); ++i) {
+      out.push_back(detail::upsert_embedding(items[i].id, type, engine_.model_id(), items[i].embedding.size(),
+                                             detail::content_hash(sources[i].text)));
     }
     return out;
+  }
+
+  static item_counts& count_for(embedding_counts& c, item_type type) {
+    switch (type) {
+      case item_type::belief: return c.beliefs;
+      case item_type::observation: return c.observations;
+      case item_type::symbol: return c.symbols;
+    }
+    return c.beliefs;
+  }
+
+  static void apply_embedded(embedding_counts& c, const db::query_result& rows) {
+    for (const auto& row : rows.rows) {
+      const auto* type = std::get_if<std::string>(&row.at(0));
+      const auto* n = std::get_if<std::int64_t>(&row.at(1));
+      if (type == nullptr || n == nullptr) continue;
+      for (auto t : {item_type::belief, item_type::observation, item_type::symbol}) {
+        if (*type == to_string(t)) count_for(c, t).embedded = *n;
+      }
+    }
   }
 
   void write(item_type type, std::int64_t id, const std::vector<float>& vec, const db::vector_metadata& metadata,

@@ -19,6 +19,12 @@ struct database_access {
   // coroutine's executor; an exception from `body` reaches the caller. For tests of
   // the async bridge.
   static awaitable<result<int>> run_on_reader(TursoDatabase& db, std::function<int()> body);
+
+  // An embedded replica's sync without its push: pulls and replays the local changes
+  // on top. For tests of the replay of unpushed changes.
+  static awaitable<result<sync_summary>> pull_only(TursoDatabase& db);
+  // The push half of sync(): how many rows went to the server. For benchmarks.
+  static awaitable<result<std::uint64_t>> push_only(TursoDatabase& db);
 };
 
 }  // namespace patina::db::turso

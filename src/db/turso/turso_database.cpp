@@ -103,35 +103,34 @@ struct replica_state {
   bool remote_schema_checked = false;  // by the running sync only
 
   sync::replica_metadata snapshot() const {
-    const std::lock_guard guard(mutex);
-    return meta;
+    const std::lock_guard guard(mutex_);
+    return meta_;
   }
   // Records `m` durably, then makes it the current metadata.
   result<void> store(sync::replica_metadata m) {
     if (auto written = sync::write_metadata(paths.metadata, m); !written) return written;
-    const std::lock_guard guard(mutex);
-    meta = std::move(m);
+    const std::lock_guard guard(mutex_);
+    meta_ = std::move(m);
     return {};
   }
   void add_listener(std::function<void()> listener) {
-    const std::lock_guard guard(mutex);
-    listeners.push_back(std::move(listener));
+    const std::lock_guard guard(mutex_);
+    listeners_.push_back(std::move(listener));
   }
   std::vector<std::function<void()>> current_listeners() const {
-    const std::lock_guard guard(mutex);
-    return listeners;
+    const std::lock_guard guard(mutex_);
+    return listeners_;
   }
   // For metadata read back from its file (already durable).
   void adopt(sync::replica_metadata m) {
-    const std::lock_guard guard(mutex);
-    meta = std::move(m);
+    const std::lock_guard guard(mutex_);
+    meta_ = std::move(m);
   }
 
  private:
-  mutable std::mutex mutex;  // guards meta and listeners
-  sync::replica_metadata meta;
-  std::vector<std::function<void()>> listeners;
-
+  mutable std::mutex mutex_;  // guards meta_ and listeners_
+  sync::replica_metadata meta_;
+  std::vector<std::function<void()>> listeners_;
 };
 
 struct database_state {
@@ -154,20 +153,20 @@ struct database_state {
   // Set when an embedded replica lost its connections (a sync failed while applying
   // pages): every later operation reports it.
   void set_broken(error e) {
-    const std::lock_guard guard(broken_mutex);
-    broken = std::move(e);
+    const std::lock_guard guard(broken_mutex_);
+    broken_ = std::move(e);
   }
   std::optional<error> broken_error() const {
-    const std::lock_guard guard(broken_mutex);
-    return broken;
+    const std::lock_guard guard(broken_mutex_);
+    return broken_;
   }
 
   temporary_file temporary;  // destroyed after the pool has closed the connections
   std::optional<worker_pool> pool;  // declared last: destroyed first, draining queued tasks
 
  private:
-  mutable std::mutex broken_mutex;
-  std::optional<error> broken;
+  mutable std::mutex broken_mutex_;
+  std::optional<error> broken_;
 };
 
 namespace {
@@ -187,7 +186,7 @@ awaitable<result<T>> on_pool(database_state& state, side where, Body body) {
     auto ex = asio::get_associated_executor(handler, state.executor);
     // Keeps the caller's io_context running until the completion is posted.
     auto work = asio::prefer(ex, asio::execution::outstanding_work.tracked);
-    pool_task task([handler = std::move(handler), work = std::move(work),
+    pool_task task([&state, handler = std::move(handler), work = std::move(work),
                     work_body = std::move(work_body)](detail::connection* conn) mutable noexcept {
       std::exception_ptr error;
       outcome value;
@@ -517,6 +516,8 @@ result<sync::replay_outcome> finish_replaying(database_state& s, bool fresh) {
     committed = *done;
     if (!committed) {
       // The WAL holds at most a replay that never committed: start from the new base.
+      // (Recovery at open: no reader has run yet, so pausing returns at once.)
+      const readers_paused paused(*s.pool);
       s.pool->close_connections();
       if (auto gone = sync::discard_wal(r.paths); !gone) return fail(gone.err());
       if (auto reopened = open_replica_connections(s); !reopened) return fail(reopened.err());
@@ -608,13 +609,21 @@ result<open_plan> plan_open(database_state& s) {
     return open_plan::bootstrap;
   }
   auto& m = **meta;
-  if (m.server != s.url && !s.options.rebootstrap) {
+  if (m.server != s.url && !s.options.rebootstrap && m.phase != sync::replica_phase::bootstrapping) {
     return fail(errc::invalid_argument,
                 "the replica " + s.path.string() + " was made from the Turso server at " + m.server + ", not " + s.url +
                     "; use that URL, or re-bootstrap it from the new server with `patina sync --rebootstrap` "
                     "(after pushing its changes to the old one)");
   }
-  const bool bootstrapping = m.phase == sync::replica_phase::bootstrapping;
+  bool bootstrapping = m.phase == sync::replica_phase::bootstrapping;
+  if (std::error_code ec; !bootstrapping && !std::filesystem::exists(s.path, ec)) {
+    // The database was deleted (its metadata left behind): start over, under a new
+    // client id since the old one's pushes are recorded on the server.
+    m.client_id = sync::new_client_id();
+    m.pull_gen = 0;
+    m.server = s.url;
+    bootstrapping = true;
+  }
   r.adopt(std::move(m));
   if (bootstrapping) return open_plan::bootstrap;
   if (s.options.rebootstrap) return open_plan::rebootstrap;
@@ -910,6 +919,33 @@ awaitable<result<int>> database_access::run_on_reader(TursoDatabase& db, std::fu
   });
   co_return value;
 }
+
+namespace {
+
+awaitable<result<sync_summary>> do_pull_only(state_ptr s) {
+  if (s->mode != database_mode::embedded) co_return fail(errc::unsupported, "pull_only needs an embedded replica");
+  auto& r = *s->replica;
+  if (r.syncing.exchange(true)) co_return fail(errc::busy, "a sync of this replica is already running");
+  sync_summary summary;
+  auto pulled = co_await pull_remote(s, std::move(summary));
+  r.syncing = false;
+  co_return pulled;
+}
+
+awaitable<result<std::uint64_t>> do_push_only(state_ptr s) {
+  if (s->mode != database_mode::embedded) co_return fail(errc::unsupported, "push_only needs an embedded replica");
+  auto& r = *s->replica;
+  if (r.syncing.exchange(true)) co_return fail(errc::busy, "a sync of this replica is already running");
+  auto pushed = co_await push_local(s);
+  r.syncing = false;
+  co_return pushed;
+}
+
+}  // namespace
+
+awaitable<result<sync_summary>> database_access::pull_only(TursoDatabase& db) { return do_pull_only(db.state_); }
+
+awaitable<result<std::uint64_t>> database_access::push_only(TursoDatabase& db) { return do_push_only(db.state_); }
 
 }  // namespace turso
 

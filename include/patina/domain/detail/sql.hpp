@@ -55,9 +55,31 @@ db::statement upsert_embedding(std::int64_t item_id, item_type type, std::string
 db::statement delete_embedding(std::int64_t item_id);
 db::statement delete_all_embeddings();
 db::statement count_embeddings(std::string_view model);
-// Items of a type with no embedding for `model` or with a stale content hash
-// are found by the caller comparing hashes; this lists (id, text, hash-or-NULL).
-db::statement select_embedding_candidates(item_type t, std::string_view model);
+// Per item type, how many existing items have a vector of `model`: rows
+// (item_type, count) for belief, observation and symbol.
+db::statement count_embedded_by_type(std::string_view model);
+
+// The text a symbol is embedded by: its qualified name split into words, then
+// the prose of its doc comment (banner lines dropped, about 600 characters).
+std::string symbol_embedding_text(std::string_view qualified_name, std::string_view doc);
+
+// One item as the embedder sees it: the text to embed, the filter values stored
+// beside its vector, and the content hash recorded with its current vector of
+// the model asked for (empty when it has none).
+struct embedding_source {
+  std::int64_t id = 0;
+  std::string text;
+  db::vector_metadata metadata;
+  std::string stored_hash;
+};
+// Items of a type with id > after_id, ascending, at most `limit` (keyset pages,
+// so a large code index is never held in memory at once).
+db::statement select_embedding_page(item_type t, std::string_view model, std::int64_t after_id,
+                                    std::size_t limit);
+// The same columns for the given ids.
+db::statement select_embedding_sources(item_type t, std::string_view model, std::span<const std::int64_t> ids);
+// REQUIRES: rows come from select_embedding_page/select_embedding_sources of type t.
+std::vector<embedding_source> embedding_sources_from(item_type t, const db::query_result& r);
 
 std::optional<std::string> text_from(const db::query_result& r);  // first cell, if any
 

@@ -242,10 +242,7 @@ result<std::vector<logged_change>> read_changes(sqlite3* db, std::int64_t floor)
 result<std::vector<db::statement>> build_push_statements(sqlite3* db, std::span<const logged_change> changes) {
   auto rows = build_row_statements(db, changes);
   if (!rows) return fail(std::move(rows).err());
-  std::vector<db::statement> out;
-  out.reserve(rows->size());
-  for (auto& r : *rows) out.push_back(std::move(r.statement));
-  return out;
+  return combine_row_statements(std::move(*rows));
 }
 
 result<std::vector<row_statement>> build_row_statements(sqlite3* db, std::span<const logged_change> changes) {
@@ -286,6 +283,7 @@ result<std::vector<row_statement>> build_row_statements(sqlite3* db, std::span<c
     stmt_ptr select;
     std::string upsert_sql;
     std::string delete_sql;
+    std::shared_ptr<const statement_shape> parts;
   };
   std::map<std::string, table_plan> plans;
   std::vector<row_statement> out;
@@ -313,10 +311,15 @@ result<std::vector<row_statement>> build_row_statements(sqlite3* db, std::span<c
         auto select = prepare(db, "SELECT " + column_list + " FROM main." + table + " WHERE " + key + " = ?1");
         if (!select) return fail(std::move(select).err());
         plan.select = std::move(*select);
-        plan.upsert_sql = "INSERT INTO " + table + " (" + column_list + ") VALUES (" + placeholders +
-                          ") ON CONFLICT (" + key + ") DO " +
-                          (updates.empty() ? std::string("NOTHING") : "UPDATE SET " + updates);
+        auto parts = std::make_shared<statement_shape>();
+        parts->insert_head = "INSERT INTO " + table + " (" + column_list + ") VALUES ";
+        parts->insert_tail = " ON CONFLICT (" + key + ") DO " +
+                             (updates.empty() ? std::string("NOTHING") : "UPDATE SET " + updates);
+        parts->delete_head = "DELETE FROM " + table + " WHERE " + key + " IN (";
+        parts->columns = t.columns.size();
+        plan.upsert_sql = parts->insert_head + "(" + placeholders + ")" + parts->insert_tail;
         plan.delete_sql = "DELETE FROM " + table + " WHERE " + key + " = ?1";
+        plan.parts = std::move(parts);
       }
       known = plans.emplace(c.table, std::move(plan)).first;
     }
@@ -328,7 +331,9 @@ result<std::vector<row_statement>> build_row_statements(sqlite3* db, std::span<c
     const int rc = sqlite3_step(current);
     row_statement row;
     row.change_id = c.change_id;
+    row.shape = plan.parts;
     if (rc == SQLITE_DONE) {
+      row.removal = true;
       row.statement.sql = plan.delete_sql;
       row.statement.params.push_back(c.key);
       out.push_back(std::move(row));
@@ -345,6 +350,52 @@ result<std::vector<row_statement>> build_row_statements(sqlite3* db, std::span<c
   for (auto& [name, plan] : plans) {
     if (plan.select) sqlite3_reset(plan.select.get());
   }
+  return out;
+}
+
+std::vector<db::statement> combine_row_statements(std::vector<row_statement> rows, std::size_t max_parameters) {
+  std::vector<db::statement> out;
+  db::statement group;
+  const statement_shape* group_shape = nullptr;
+  bool group_removal = false;
+  std::size_t group_rows = 0;
+  const auto flush = [&] {
+    if (group_rows == 0) return;
+    if (group_removal) {
+      group.sql = group_shape->delete_head;
+      for (std::size_t i = 0; i < group.params.size(); ++i) group.sql += (i ? ", ?" : "?") + std::to_string(i + 1);
+      group.sql += ")";
+    } else {
+      group.sql = group_shape->insert_head;
+      std::size_t parameter = 1;
+      for (std::size_t r = 0; r < group_rows; ++r) {
+        group.sql += r ? ", (" : "(";
+        for (std::size_t c = 0; c < group_shape->columns; ++c) {
+          group.sql += (c ? ", ?" : "?") + std::to_string(parameter++);
+        }
+        group.sql += ")";
+      }
+      group.sql += group_shape->insert_tail;
+    }
+    out.push_back(std::move(group));
+    group = db::statement{};
+    group_rows = 0;
+  };
+  for (auto& row : rows) {
+    if (!row.shape) {
+      flush();
+      out.push_back(std::move(row.statement));
+      continue;
+    }
+    const bool same = group_rows > 0 && group_shape == row.shape.get() && group_removal == row.removal &&
+                      group.params.size() + row.statement.params.size() <= max_parameters;
+    if (!same) flush();
+    group_shape = row.shape.get();
+    group_removal = row.removal;
+    for (auto& v : row.statement.params) group.params.push_back(std::move(v));
+    ++group_rows;
+  }
+  flush();
   return out;
 }
 

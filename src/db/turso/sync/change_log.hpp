@@ -23,6 +23,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <string>
 #include <string_view>
@@ -69,21 +70,41 @@ struct logged_change {
 // the log table has none. Errors: sql_error, busy.
 result<std::vector<logged_change>> read_changes(sqlite3* db, std::int64_t floor = 0);
 
-// The net effect of `changes` as statements for the server, one per changed row, in
-// the order of each row's last change: the row's current values as an upsert by
-// primary key (`INSERT … ON CONFLICT(key) DO UPDATE SET …`), or a DELETE by key if
-// the row no longer exists. Rows of tables that are no longer capturable (dropped,
+// The net effect of `changes` as statements for the server, in the order of each
+// row's last change: the row's current values as an upsert by primary key
+// (`INSERT … ON CONFLICT(key) DO UPDATE SET …`), or a DELETE by key if the row no
+// longer exists; runs of rows of one table share a statement
+// (combine_row_statements). Rows of tables that are no longer capturable (dropped,
 // key changed) are skipped. Errors: sql_error, busy.
 result<std::vector<db::statement>> build_push_statements(sqlite3* db, std::span<const logged_change> changes);
+
+// How the statements of one table are written, so that several rows can share one
+// statement: `insert_head` VALUES-rows `insert_tail`, or `delete_head` keys `)`.
+struct statement_shape {
+  std::string insert_head;  // INSERT INTO "t" ("a", "b") VALUES
+  std::string insert_tail;  //  ON CONFLICT ("a") DO UPDATE SET …
+  std::string delete_head;  // DELETE FROM "t" WHERE "a" IN (
+  std::size_t columns = 0;
+};
 
 // A push statement with the change_id of the row's last logged change, so that a
 // replay can skip the rows the server already has.
 struct row_statement {
   db::statement statement;
   std::int64_t change_id = 0;
+  // Set by build_row_statements (not kept in a pending file): lets
+  // combine_row_statements merge rows.
+  std::shared_ptr<const statement_shape> shape;
+  bool removal = false;
 };
 
 // build_push_statements, keeping each statement's change_id.
 result<std::vector<row_statement>> build_row_statements(sqlite3* db, std::span<const logged_change> changes);
+
+// The same changes in fewer statements, in the same order: each run of upserts
+// (or of deletes) of one table becomes one multi-row statement of at most
+// `max_parameters` parameters. A server compiles each statement it receives, so
+// this makes a large push several times cheaper for it.
+std::vector<db::statement> combine_row_statements(std::vector<row_statement> rows, std::size_t max_parameters = 480);
 
 }  // namespace patina::db::turso::sync

@@ -174,10 +174,8 @@ awaitable<result<void>> push_rows(const remote_executor& exec, std::string clien
   batch.push_back(statement{"CREATE TABLE IF NOT EXISTS " + std::string(high_water_table) +
                                 " (client_id TEXT PRIMARY KEY, pull_gen INTEGER, change_id INTEGER)",
                             {}});
-  for (auto& r : rows) {
-    last = std::max(last, r.change_id);
-    batch.push_back(std::move(r.statement));
-  }
+  for (const auto& r : rows) last = std::max(last, r.change_id);
+  for (auto& s : combine_row_statements(std::move(rows))) batch.push_back(std::move(s));
   statement mark;
   mark.sql = "INSERT INTO " + std::string(high_water_table) +
              " (client_id, pull_gen, change_id) VALUES (?1, ?2, ?3) ON CONFLICT (client_id) DO UPDATE SET pull_gen = "

@@ -10,6 +10,8 @@
 #include <array>
 #include <cerrno>
 #include <cstring>
+#include <limits>
+#include <memory>
 #include <random>
 #include <thread>
 
@@ -182,7 +184,6 @@ result<std::optional<replica_metadata>> read_metadata(const fs::path& file) {
     m.base.size = base.at("size").get<std::uint64_t>();
     m.base.mtime_ns = base.at("mtime_ns").get<std::int64_t>();
     m.base.hash = base.at("xxh3_128").get<std::string>();
-    m.replay_floor = doc.value("replay_floor", std::int64_t{0});
     if (m.client_id.empty()) return damaged_metadata(file, "no client id");
     return std::optional<replica_metadata>(std::move(m));
   } catch (const json::exception& e) {
@@ -199,7 +200,6 @@ result<void> write_metadata(const fs::path& file, const replica_metadata& m) {
       {"pull_gen", m.pull_gen},
       {"phase", phase_name(m.phase)},
       {"base", {{"size", m.base.size}, {"mtime_ns", m.base.mtime_ns}, {"xxh3_128", m.base.hash}}},
-      {"replay_floor", m.replay_floor},
   };
   return write_file_durably(file, doc.dump(2) + "\n");
 }

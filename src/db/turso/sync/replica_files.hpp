@@ -71,7 +71,6 @@ struct replica_metadata {
   std::int64_t pull_gen = 0;    // pulls applied so far; change ids restart with each
   replica_phase phase = replica_phase::idle;
   base_fingerprint base;
-  std::int64_t replay_floor = 0;  // replaying: pending changes at or below are on the server
 };
 
 // nullopt if the file does not exist. Errors: io_error, corrupt_database.

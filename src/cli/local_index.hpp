@@ -1,0 +1,22 @@
+// The project's derived, local-only indexes (DESIGN §3): the lexical (BM25)
+// index of code and knowledge lives in a sidecar database beside the main one,
+// `.patina/local.db` for a project's `.patina/patina.db` (for any other database
+// file `<name>.local.db` beside it). It is never synced; deleting it is safe (the
+// next search rebuilds it).
+#pragma once
+
+#include <filesystem>
+
+#include "context.hpp"
+
+namespace patina::cli {
+
+// The sidecar of the database at `database_path`.
+std::filesystem::path local_index_path(const std::filesystem::path& database_path);
+
+// Brings the derived indexes up to date with `db` (the project's database).
+// Searches do this on their own; `patina sync` calls it after a pull so that the
+// cost is paid there, not by the next search.
+task<void> refresh_local_indexes(context& ctx, database& db);
+
+}  // namespace patina::cli

@@ -1,0 +1,180 @@
+// End-to-end tests of `patina embeddings generate|status` and `patina search`
+// over code: the built binary in a temporary project holding a small
+// three-language tree (tests/cli/fixtures/search), with the hashing engine so
+// that no model files are needed.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <sstream>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "subprocess.hpp"
+
+namespace fs = std::filesystem;
+using patina::test::process_options;
+using patina::test::process_result;
+
+namespace {
+
+class search_cli : public ::testing::Test {
+ protected:
+  search_cli() {
+    std::random_device rd;
+    dir_ = fs::temp_directory_path() / ("patina-search-cli-" + std::to_string(rd()) + std::to_string(rd()));
+    fs::create_directories(dir_);
+  }
+  ~search_cli() override {
+    std::error_code ec;
+    fs::remove_all(dir_, ec);
+  }
+
+  process_result patina(std::vector<std::string> args) {
+    args.insert(args.begin(), PATINA_CLI_PATH);
+    process_options opts;
+    opts.cwd = dir_;
+    for (const char* v : {"PATINA_DB", "PATINA_TURSO_URL", "PATINA_TURSO_TOKEN", "PATINA_MODEL_DIR"})
+      opts.unset_env.emplace_back(v);
+    return patina::test::run_process(args, opts);
+  }
+
+  nlohmann::json json_of(std::vector<std::string> args) {
+    args.push_back("--json");
+    auto r = patina(args);
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    return nlohmann::json::parse(r.out, nullptr, false);
+  }
+
+  // A project using the hashing engine, with the fixture tree scraped.
+  void scraped_project() {
+    auto init = patina({"init"});
+    ASSERT_EQ(init.exit_code, 0) << init.err;
+    const auto config = dir_ / ".patina" / "config.toml";
+    std::stringstream text;
+    text << std::ifstream(config).rdbuf();
+    auto s = text.str();
+    const std::string from = "engine = \"auto\"";
+    const auto at = s.find(from);
+    ASSERT_NE(at, std::string::npos) << s;
+    s.replace(at, from.size(), "engine = \"hashing\"");
+    std::ofstream(config) << s;
+    fs::copy(fs::path(PATINA_TEST_SOURCE_DIR) / "tests" / "cli" / "fixtures" / "search", dir_ / "src",
+             fs::copy_options::recursive);
+    auto scrape = patina({"scrape", "--quiet"});
+    ASSERT_EQ(scrape.exit_code, 0) << scrape.err;
+  }
+
+  fs::path dir_;
+};
+
+TEST_F(search_cli, embeddings_generate_and_status) {
+  scraped_project();
+  auto before = json_of({"embeddings", "status"});
+  ASSERT_TRUE(before.is_object());
+  EXPECT_GE(before["symbols"].get<int>(), 6);
+  EXPECT_EQ(before["symbols_embedded"], 0);
+  EXPECT_EQ(before["missing"], before["total"].get<int>() - before["embedded"].get<int>());
+  EXPECT_EQ(before["model"]["id"], "hashing-v1-256");
+  EXPECT_EQ(before["model"]["dimension"], 256);
+  EXPECT_TRUE(before["backend"].is_string());
+  EXPECT_TRUE(before["database"].is_string());
+
+  auto gen = patina({"embeddings", "generate"});
+  ASSERT_EQ(gen.exit_code, 0) << gen.err;
+  EXPECT_NE(gen.out.find("embedded " + std::to_string(before["symbols"].get<int>()) + " item(s)"), std::string::npos)
+      << gen.out;
+  // Not a terminal: no progress display.
+  EXPECT_EQ(gen.err.find("embedding symbols"), std::string::npos) << gen.err;
+
+  auto after = json_of({"embeddings", "status"});
+  EXPECT_EQ(after["symbols_embedded"], after["symbols"]);
+  EXPECT_EQ(after["missing"], 0);
+
+  auto again = patina({"embeddings", "generate"});
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_NE(again.out.find("embedded 0 item(s)"), std::string::npos) << again.out;
+  auto forced = patina({"embeddings", "generate", "--force", "--quiet"});
+  ASSERT_EQ(forced.exit_code, 0) << forced.err;
+  EXPECT_TRUE(forced.out.empty()) << forced.out;
+
+  auto status = json_of({"status"});
+  EXPECT_EQ(status["symbols"], after["symbols"]);
+  EXPECT_EQ(status["embedded"], after["embedded"]);
+
+  auto usage = patina({"embeddings"});
+  EXPECT_EQ(usage.exit_code, 2);
+}
+
+TEST_F(search_cli, search_code_json_lexical_then_hybrid) {
+  scraped_project();
+  auto lexical = patina({"search", "retry the upload after a failure", "--in", "code", "--json"});
+  ASSERT_EQ(lexical.exit_code, 0) << lexical.err;
+  EXPECT_NE(lexical.err.find("patina embeddings generate"), std::string::npos) << lexical.err;
+  auto doc = nlohmann::json::parse(lexical.out);
+  EXPECT_EQ(doc["query"], "retry the upload after a failure");
+  ASSERT_FALSE(doc["results"].empty());
+  const auto& top = doc["results"][0];
+  EXPECT_EQ(top["rank"], 1);
+  EXPECT_EQ(top["type"], "symbol");
+  EXPECT_EQ(top["name"], "retry_upload");
+  EXPECT_EQ(top["qualified_name"], "net.upload.retry_upload");
+  EXPECT_EQ(top["path"], "src/net/upload.py");
+  EXPECT_EQ(top["line"], 4);
+  EXPECT_EQ(top["kind"], "function");
+  EXPECT_NE(top["signature"].get<std::string>().find("retry_upload"), std::string::npos);
+  EXPECT_TRUE(top["id"].is_number_integer());
+  EXPECT_TRUE(top["score"].is_number());
+  EXPECT_TRUE(top["text"].is_string());
+  EXPECT_NE(top["why"].get<std::string>().find("\"retry\""), std::string::npos) << top["why"];
+  EXPECT_TRUE(top["signals"]["vector"].is_null());
+
+  ASSERT_EQ(patina({"embeddings", "generate", "--quiet"}).exit_code, 0);
+  auto hybrid = patina({"search", "retry the upload after a failure", "--in", "code", "--json"});
+  ASSERT_EQ(hybrid.exit_code, 0) << hybrid.err;
+  EXPECT_EQ(hybrid.err.find("embeddings generate"), std::string::npos) << hybrid.err;
+  auto h = nlohmann::json::parse(hybrid.out);
+  ASSERT_FALSE(h["results"].empty());
+  EXPECT_EQ(h["results"][0]["name"], "retry_upload");
+  EXPECT_EQ(h["results"][0]["signals"]["vector"].is_null(), false);
+  EXPECT_EQ(h["results"][0]["signals"]["lexical"]["rank"], 1);
+
+  auto go = json_of({"search", "retry a job", "--in", "code", "--lang", "go"});
+  ASSERT_FALSE(go["results"].empty());
+  for (const auto& r : go["results"]) EXPECT_EQ(r["language"], "go") << r;
+  auto store = json_of({"search", "retry a job", "--in", "code", "--path", "src/store/*"});
+  for (const auto& r : store["results"]) EXPECT_EQ(r["path"], "src/store/cache.c") << r;
+
+  auto text = patina({"search", "least recently used entry", "--in", "code", "--explain"});
+  ASSERT_EQ(text.exit_code, 0) << text.err;
+  EXPECT_NE(text.out.find("src/store/cache.c:4  function  cache_evict"), std::string::npos) << text.out;
+  EXPECT_NE(text.out.find("lexical #1"), std::string::npos) << text.out;
+  EXPECT_NE(text.out.find("vector #"), std::string::npos) << text.out;
+
+  auto bad = patina({"search", "x", "--lang", "cobol"});
+  EXPECT_EQ(bad.exit_code, 2);
+}
+
+TEST_F(search_cli, search_all_ranks_code_and_knowledge_together) {
+  scraped_project();
+  ASSERT_EQ(patina({"belief", "add", "failed uploads are retried with a growing delay"}).exit_code, 0);
+  ASSERT_EQ(patina({"embeddings", "generate", "--quiet"}).exit_code, 0);
+  auto all = json_of({"search", "failed uploads retried"});
+  bool belief = false;
+  bool symbol = false;
+  for (const auto& r : all["results"]) {
+    if (r["type"] == "belief") {
+      belief = true;
+      EXPECT_FALSE(r.contains("path")) << r;
+    }
+    if (r["type"] == "symbol" && r["name"] == "retry_upload") symbol = true;
+  }
+  EXPECT_TRUE(belief) << all;
+  EXPECT_TRUE(symbol) << all;
+  // The lexical index is a sidecar beside the database, never inside it.
+  EXPECT_TRUE(fs::exists(dir_ / ".patina" / "local.db"));
+}
+
+}  // namespace
