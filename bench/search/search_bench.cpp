@@ -279,8 +279,10 @@ task<int> run_quality(const options& opt) {
         totals[mode].add(rank);
         per_codebase[name][mode].add(rank);
         if (m == domain::search_signals::hybrid && std::getenv("SEARCH_BENCH_VERBOSE") != nullptr) {
-          std::fprintf(stderr, "  %-8s rank %2zu  %s -> %s\n", q->id.c_str(), rank, q->text.c_str(),
-                       res.hits.empty() ? "-" : res.hits[0].qualified_name.c_str());
+          std::string top;
+          for (std::size_t i = 0; i < std::min<std::size_t>(3, res.hits.size()); ++i)
+            top += fmt::format(" | {} ({}:{})", res.hits[i].qualified_name, res.hits[i].path, res.hits[i].kind);
+          std::fprintf(stderr, "  %-8s rank %2zu  %s ->%s\n", q->id.c_str(), rank, q->text.c_str(), top.c_str());
         }
       }
     }

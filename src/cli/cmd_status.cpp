@@ -95,7 +95,9 @@ task<int> run_status(context& ctx, status_options opts) {
   std::cout << fmt::format("model:         {} ({} dimensions)\n", selected.engine->model_id(),
                            selected.engine->dimension());
   if (!sync_state.is_null()) {
-    std::string line = fmt::format("{} of {}", sync_state["mode"].get<std::string>() == "embedded" ? "embedded replica" : "remote",
+    std::string line = fmt::format("{} {}",
+                                   sync_state["mode"].get<std::string>() == "embedded" ? "embedded replica of"
+                                                                                       : "remote, every command runs on",
                                    sync_state["url"].get<std::string>());
     if (sync_state.contains("revision")) {
       line += fmt::format(", last synced revision {}, {} local change(s) not yet synced",

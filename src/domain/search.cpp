@@ -415,6 +415,24 @@ std::vector<fused_item> collapse_by_name(const std::vector<fused_item>& fused,
   return out;
 }
 
+std::vector<ranked_item> merge_scaled(std::vector<ranked_item> a, std::vector<ranked_item> b) {
+  auto best_of = [](const std::vector<ranked_item>& v) {
+    double best = 0;
+    for (const auto& i : v) best = std::max(best, i.score);
+    return best > 0 ? best : 1.0;
+  };
+  std::vector<std::pair<double, ranked_item>> all;
+  for (auto* list : {&a, &b}) {
+    const double best = best_of(*list);
+    for (auto& i : *list) all.emplace_back(i.score / best, std::move(i));
+  }
+  std::stable_sort(all.begin(), all.end(), [](const auto& x, const auto& y) { return x.first > y.first; });
+  std::vector<ranked_item> out;
+  out.reserve(all.size());
+  for (auto& [scaled, item] : all) out.push_back(std::move(item));
+  return out;
+}
+
 std::vector<ranked_item> ranked_by_score(std::vector<ranked_item> items) {
   std::stable_sort(items.begin(), items.end(),
                    [](const ranked_item& a, const ranked_item& b) { return a.score > b.score; });

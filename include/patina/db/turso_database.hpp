@@ -172,8 +172,10 @@ class TursoDatabase {
   // Embedded mode: the replica at `path` of the server at `url`. Without a replica
   // at `path` (no `<path>.sync`), creates Patina's schema on the server if needed
   // and bootstraps the file from it; otherwise opens it offline, first finishing or
-  // undoing a sync a crash interrupted. Errors: those of try_open_remote (network
-  // only when bootstrapping), not_a_database (`path` is an ordinary database),
+  // undoing a sync a crash interrupted. A replica always opens read-write (its open
+  // may have to finish a sync); `options.file.mode` is not used. Errors: those of
+  // try_open_remote (network only when bootstrapping), not_a_database (`path` is an
+  // ordinary database),
   // corrupt_database (the file no longer matches the server: see the message for
   // how to re-bootstrap), busy (another process is applying a sync), io_error.
   static awaitable<result<TursoDatabase>> try_open_embedded(boost::asio::any_io_executor executor,

@@ -301,9 +301,17 @@ class CodeSearch {
     std::vector<detail::ranked_item> lexical;
     for (const auto& m : g.lexical_symbols)
       if (exists(item_type::symbol, m.id)) lexical.push_back({item_type::symbol, m.id, m.score, prior(m.id)});
-    for (const auto& m : g.lexical_knowledge)
-      if (exists(m.type, m.id)) lexical.push_back({m.type, m.id, m.score, 1.0});
-    lexical = detail::ranked_by_score(std::move(lexical));
+    if (p.knowledge) {
+      // BM25 of two corpora is not comparable (a handful of knowledge items
+      // gives every term a tiny IDF): each list is scaled to its best score
+      // before they are merged.
+      std::vector<detail::ranked_item> k;
+      for (const auto& m : g.lexical_knowledge)
+        if (exists(m.type, m.id)) k.push_back({m.type, m.id, m.score, 1.0});
+      lexical = detail::merge_scaled(std::move(lexical), std::move(k));
+    } else {
+      lexical = detail::ranked_by_score(std::move(lexical));
+    }
 
     std::unordered_map<std::int64_t, detail::symbol_key> keys;
     for (const auto& [id, s] : symbols)

@@ -10,6 +10,7 @@
 #include <boost/asio/execution/outstanding_work.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/prefer.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
 #include <unistd.h>
@@ -779,14 +780,22 @@ awaitable<result<sync_summary>> pull_remote(state_ptr s, sync_summary summary) {
   co_return summary;
 }
 
+// Completes a refused operation through the caller's executor, never inline.
+awaitable<void> resume_later() {
+  auto executor = co_await asio::this_coro::executor;
+  co_await asio::post(executor, asio::use_awaitable);
+}
+
 awaitable<result<sync_summary>> do_sync(state_ptr s) {
   if (s->mode != database_mode::embedded) {
+    co_await resume_later();
     co_return fail(errc::unsupported, "sync needs an embedded replica of a Turso server; this database is in " +
                                           std::string(mode_name(s->mode)) +
                                           " mode (open it with open_embedded, or turso.mode = \"embedded\")");
   }
   auto& r = *s->replica;
   if (r.syncing.exchange(true)) {
+    co_await resume_later();
     co_return fail(errc::busy, "a sync of this replica is already running; wait for it to finish");
   }
   struct clear_on_exit {
@@ -892,7 +901,7 @@ awaitable<result<void>> replica_set_vector_dimension(state_ptr s, std::size_t di
 
 awaitable<result<std::int64_t>> do_unsynced_changes(state_ptr s) {
   if (s->mode != database_mode::embedded) {
-    co_await asio::post(s->executor, asio::use_awaitable);
+    co_await resume_later();
     co_return std::int64_t{0};
   }
   auto count = co_await on_pool<std::int64_t>(*s, side::reader, [&](detail::connection& c) -> result<std::int64_t> {

@@ -160,6 +160,20 @@ TEST(fusion, priors_scale_scores_and_names_collapse_to_their_definition) {
   EXPECT_EQ(collapsed[1].type, domain::item_type::belief);
 }
 
+TEST(fusion, lexical_lists_of_two_corpora_merge_by_scaled_score) {
+  using domain::detail::ranked_item;
+  // Symbols score high BM25, a lone knowledge item a tiny one: scaled to the
+  // best of their own list, each list's best comes first, raw scores kept.
+  std::vector<ranked_item> symbols = {{domain::item_type::symbol, 1, 9.0}, {domain::item_type::symbol, 2, 3.0}};
+  std::vector<ranked_item> knowledge = {{domain::item_type::belief, 7, 1e-6}};
+  const auto merged = domain::detail::merge_scaled(symbols, knowledge);
+  ASSERT_EQ(merged.size(), 3u);
+  EXPECT_EQ(merged[0].id, 1);
+  EXPECT_EQ(merged[1].id, 7);
+  EXPECT_DOUBLE_EQ(merged[1].score, 1e-6);
+  EXPECT_EQ(merged[2].id, 2);
+}
+
 TEST(fusion, query_terms_drop_common_words_and_split_identifiers) {
   const auto terms = domain::detail::query_terms("Where do we retryUpload when the upload_fails?");
   EXPECT_EQ(terms, (std::vector<std::string>{"retry", "upload", "fails"}));

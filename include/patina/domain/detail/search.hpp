@@ -107,6 +107,10 @@ std::vector<fused_item> collapse_by_name(const std::vector<fused_item>& fused,
 // 2 for a definition of behaviour or structure, 1 for a declaration, 0 for data.
 int symbol_preference(std::string_view kind, std::string_view signature, std::int64_t flags);
 
+// Merges two rankings whose scores are not comparable (BM25 over two corpora):
+// ordered by each score divided by its list's best, keeping the raw scores.
+std::vector<ranked_item> merge_scaled(std::vector<ranked_item> a, std::vector<ranked_item> b);
+
 // Vector matches of knowledge items merged by similarity, best first.
 std::vector<ranked_item> ranked_by_score(std::vector<ranked_item> items);
 
