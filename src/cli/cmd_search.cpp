@@ -146,7 +146,7 @@ task<int> run_search(context& ctx, search_options opts) {
     PATINA_RETURN rc;
   }
 
-  auto store = domain::lexical_store::open(local_index_path(ctx.database_path()));
+  auto store = open_local_index(ctx);
   domain::LexicalIndex<database> lexical(db, store);
   domain::CodeSearch<database> search(db, *ctx.engine().engine, lexical);
   domain::search_request request;

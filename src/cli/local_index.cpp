@@ -1,7 +1,8 @@
 #include "local_index.hpp"
 
+#include <iostream>
+
 #include "patina/domain/lexical_index.hpp"
-#include "patina/domain/lexical_store.hpp"
 
 namespace patina::cli {
 
@@ -11,8 +12,17 @@ std::filesystem::path local_index_path(const std::filesystem::path& database_pat
   return database_path.parent_path() / name;
 }
 
+domain::lexical_store open_local_index(context& ctx) {
+  const auto path = local_index_path(ctx.database_path());
+  auto opened = domain::lexical_store::try_open(path);
+  if (opened) return std::move(*opened);
+  // Derived data: a search still works from a private copy, built now.
+  std::cerr << "patina: warning: " << opened.err().message << "; using a temporary index for this command\n";
+  return domain::lexical_store::open(":memory:");
+}
+
 task<void> refresh_local_indexes(context& ctx, database& db) {
-  auto store = domain::lexical_store::open(local_index_path(ctx.database_path()));
+  auto store = open_local_index(ctx);
   domain::LexicalIndex<database> lexical(db, store);
   PATINA_AWAIT lexical.refresh();
 }

@@ -8,11 +8,17 @@
 #include <filesystem>
 
 #include "context.hpp"
+#include "patina/domain/lexical_store.hpp"
 
 namespace patina::cli {
 
 // The sidecar of the database at `database_path`.
 std::filesystem::path local_index_path(const std::filesystem::path& database_path);
+
+// Opens the project's lexical index; when its file cannot be opened or created
+// (a read-only folder, a damaged file), warns on stderr and returns an
+// in-memory one, which the next refresh fills.
+domain::lexical_store open_local_index(context& ctx);
 
 // Brings the derived indexes up to date with `db` (the project's database).
 // Searches do this on their own; `patina sync` calls it after a pull so that the

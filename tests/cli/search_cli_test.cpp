@@ -177,4 +177,17 @@ TEST_F(search_cli, search_all_ranks_code_and_knowledge_together) {
   EXPECT_TRUE(fs::exists(dir_ / ".patina" / "local.db"));
 }
 
+TEST_F(search_cli, unusable_lexical_index_file_falls_back_with_a_warning) {
+  scraped_project();
+  const auto sidecar = dir_ / ".patina" / "local.db";
+  fs::remove(sidecar);
+  fs::create_directories(sidecar);  // a folder where the index file should be
+  auto r = patina({"search", "least recently used entry", "--in", "code", "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("temporary index"), std::string::npos) << r.err;
+  auto doc = nlohmann::json::parse(r.out);
+  ASSERT_FALSE(doc["results"].empty());
+  EXPECT_EQ(doc["results"][0]["name"], "cache_evict");
+}
+
 }  // namespace
