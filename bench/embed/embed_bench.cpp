@@ -126,10 +126,16 @@ int main(int argc, char** argv) {
                                     static_cast<double>(short_texts.size()));
   const double use_short = rate([&] { for (const auto& t : short_texts) consume(use.embed(t)); },
                                 static_cast<double>(short_texts.size()));
+  const double short_cores = last_cores_used;
   const double use_medium = rate([&] { for (const auto& t : medium_texts) consume(use.embed(t)); },
                                  static_cast<double>(medium_texts.size()));
+  const double medium_cores = last_cores_used;
   std::printf("1 thread: use-lite short %.0f texts/s (target >= 300), medium %.1f texts/s (target >= 40)\n",
               use_short, use_medium);
+  // On a loaded machine the thread gets a fraction of a core; per CPU second is what
+  // one free core would do (an upper bound: a shared core also shares its caches).
+  std::printf("1 thread, per CPU second: short %.0f texts (got %.2f cores), medium %.1f texts (got %.2f cores)\n",
+              use_short / short_cores, short_cores, use_medium / medium_cores, medium_cores);
   std::printf("baseline: hashing-v1-256 short %.0f texts/s; use-lite is %.0fx slower\n", hashing_short,
               hashing_short / use_short);
 

@@ -180,7 +180,7 @@ std::vector<domain::detail::ranked_item> with_priors(std::vector<domain::detail:
                                                      const signal_lists& s, const domain::fusion_params& p) {
   for (auto& r : list) {
     const auto& h = s.hits.at(r.id);
-    r.prior = domain::detail::kind_prior(h.kind, h.signature, p);
+    r.prior = domain::detail::symbol_prior(h.kind, h.signature, h.path, p);
   }
   return list;
 }
@@ -314,7 +314,9 @@ task<int> run_quality(const options& opt) {
       for (double k : {1.0, 5.0, 10.0, 20.0, 60.0}) {
         for (double wv : {0.5, 0.75, 1.0, 1.5}) {
           for (double dw : {1.0, 0.75, 0.5, 0.25}) {
+           for (double tw : {1.0, 0.5, 0.25}) {
             domain::fusion_params p;
+            p.test_code_weight = tw;
             p.k = k;
             p.vector_weight = wv;
             p.lexical_weight = 1.0;
@@ -323,6 +325,7 @@ task<int> run_quality(const options& opt) {
             score sc;
             for (const auto& lists : tuning) sc.add(rank_of(*lists.q, fused_hits(lists, v, p)));
             trials.push_back({v, p, sc.mrr()});
+           }
           }
         }
       }
@@ -334,9 +337,9 @@ task<int> run_quality(const options& opt) {
     auto show = [](const trial& t) {
       const auto& w = lexical_variants[t.variant];
       return fmt::format("  bm25 name/qname/sig/doc/path {}/{}/{}/{}/{}  vector_depth={:<3} k={:<3} "
-                         "vector_weight={:<4} data_kind_weight={:<4}  MRR@10 {:.3f}\n",
+                         "vector_weight={:<4} data_kind_weight={:<4} test_code_weight={:<4}  MRR@10 {:.3f}\n",
                          w.name, w.qualified_name, w.signature, w.doc, w.path, t.p.vector_depth, t.p.k,
-                         t.p.vector_weight, t.p.data_kind_weight, t.mrr);
+                         t.p.vector_weight, t.p.data_kind_weight, t.p.test_code_weight, t.mrr);
     };
     for (std::size_t i = 0; i < std::min<std::size_t>(15, trials.size()); ++i) std::cout << show(trials[i]);
     const domain::fusion_params d;
@@ -344,9 +347,9 @@ task<int> run_quality(const options& opt) {
     for (const auto& t : trials) {
       const auto& w = lexical_variants[t.variant];
       if (t.p.k == d.k && t.p.vector_weight == d.vector_weight && t.p.data_kind_weight == d.data_kind_weight &&
-          t.p.vector_depth == d.vector_depth &&
+          t.p.test_code_weight == d.test_code_weight &&
           w.name == dl.name && w.doc == dl.doc && w.path == dl.path && w.qualified_name == dl.qualified_name)
-        std::cout << "  defaults:" << show(t);
+        std::cout << (t.p.vector_depth == d.vector_depth ? "  defaults:" : "  defaults but depth:") << show(t);
     }
   }
   PATINA_RETURN 0;

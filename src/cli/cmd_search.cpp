@@ -10,15 +10,10 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include "code_queries.hpp"
 #include "commands.hpp"
 #include "knowledge.hpp"
-#include "local_index.hpp"
 #include "output.hpp"
-#include "patina/domain/code_search.hpp"
-#include "patina/domain/lexical_index.hpp"
-#include "patina/domain/lexical_store.hpp"
-#include "patina/scrape/language.hpp"
-#include "patina/scrape/symbol.hpp"
 
 namespace patina::cli {
 
@@ -35,77 +30,6 @@ struct search_options {
   bool json = false;
 };
 
-nlohmann::json hit_json(const domain::search_hit& h, std::size_t rank) {
-  nlohmann::json j{{"rank", rank},
-                   {"type", std::string(domain::to_string(h.type))},
-                   {"id", h.id},
-                   {"score", h.score},
-                   {"text", h.text},
-                   {"why", h.why}};
-  if (h.obs_type) j["observation_type"] = std::string(domain::to_string(*h.obs_type));
-  return j;
-}
-
-nlohmann::json signal_json(const std::optional<domain::signal_rank>& s) {
-  if (!s) return nullptr;
-  return {{"rank", s->rank}, {"score", s->score}};
-}
-
-nlohmann::json hit_json(const domain::hybrid_hit& h, std::size_t rank) {
-  nlohmann::json j{{"rank", rank},
-                   {"type", std::string(domain::to_string(h.type))},
-                   {"id", h.id},
-                   {"score", h.score},
-                   {"text", h.text},
-                   {"why", h.why}};
-  if (h.type == domain::item_type::symbol) {
-    j["path"] = h.path;
-    j["line"] = h.line;
-    j["end_line"] = h.end_line;
-    j["name"] = h.name;
-    j["qualified_name"] = h.qualified_name;
-    j["kind"] = h.kind;
-    j["language"] = h.language;
-    j["signature"] = h.signature;
-    j["declaration"] = h.declaration;
-  }
-  if (h.obs_type) j["observation_type"] = std::string(domain::to_string(*h.obs_type));
-  j["signals"] = {{"vector", signal_json(h.vector)}, {"lexical", signal_json(h.lexical)}};
-  return j;
-}
-
-std::string first_line(const std::string& text, std::size_t max = 120) {
-  auto line = text.substr(0, text.find('\n'));
-  if (line.size() > max) line = line.substr(0, max - 3) + "...";
-  return line;
-}
-
-std::string explain_line(const domain::hybrid_hit& h) {
-  auto part = [](const char* name, const std::optional<domain::signal_rank>& s, const char* score_name) {
-    if (!s) return fmt::format("{} -", name);
-    return fmt::format("{} #{} ({} {:.3f})", name, s->rank, score_name, s->score);
-  };
-  return fmt::format("{}  {}  fused {:.4f}", part("vector", h.vector, "cosine"), part("lexical", h.lexical, "bm25"),
-                     h.score);
-}
-
-void print_hybrid(const std::vector<domain::hybrid_hit>& hits, bool explain) {
-  for (std::size_t i = 0; i < hits.size(); ++i) {
-    const auto& h = hits[i];
-    const auto rank = fmt::format("{:>2}.", i + 1);
-    if (h.type == domain::item_type::symbol) {
-      std::cout << fmt::format("{} {}:{}  {}  {}\n", rank, h.path, h.line, h.kind, h.qualified_name);
-      if (!h.signature.empty()) std::cout << "    " << first_line(h.signature) << '\n';
-    } else {
-      std::string type(domain::to_string(h.type));
-      if (h.obs_type) type += fmt::format(" ({})", domain::to_string(*h.obs_type));
-      std::cout << fmt::format("{} {} {}  {}\n", rank, type, h.id, first_line(h.text));
-    }
-    std::cout << "    " << h.why << '\n';
-    if (explain) std::cout << "    " << explain_line(h) << '\n';
-  }
-}
-
 task<int> run_knowledge_search(context& ctx, const search_options& opts, database& db) {
   semantic_search search(db, *ctx.engine().engine);
   std::vector<domain::search_hit> hits;
@@ -118,7 +42,7 @@ task<int> run_knowledge_search(context& ctx, const search_options& opts, databas
   }
   if (opts.json) {
     nlohmann::json results = nlohmann::json::array();
-    for (std::size_t i = 0; i < hits.size(); ++i) results.push_back(hit_json(hits[i], i + 1));
+    for (std::size_t i = 0; i < hits.size(); ++i) results.push_back(hit_json(hits[i], i + 1, id_format::number));
     std::cout << nlohmann::json{{"query", opts.query}, {"results", std::move(results)}}.dump() << '\n';
     PATINA_RETURN exit_ok;
   }
@@ -146,28 +70,21 @@ task<int> run_search(context& ctx, search_options opts) {
     PATINA_RETURN rc;
   }
 
-  auto store = open_local_index(ctx);
-  domain::LexicalIndex<database> lexical(db, store);
-  domain::CodeSearch<database> search(db, *ctx.engine().engine, lexical);
-  domain::search_request request;
-  request.query = opts.query;
-  request.scope = opts.scope == "code" ? domain::search_scope::code : domain::search_scope::all;
-  request.limit = opts.limit;
-  if (!opts.language.empty()) request.filter.language = opts.language;
-  if (!opts.kind.empty()) request.filter.kind = opts.kind;
-  if (!opts.path.empty()) request.filter.path_glob = opts.path;
-  auto result = PATINA_AWAIT search.search(request);
-
-  if (result.symbols == 0 && request.scope == domain::search_scope::code) {
-    std::cerr << "patina: note: the code index is empty; run `patina scrape` to index the project's code\n";
-  } else if (result.symbols_without_vectors > 0) {
-    std::cerr << fmt::format("patina: note: {} of {} code symbols have no vector yet, so they are found by their "
-                             "words only; run `patina embeddings generate`\n",
-                             result.symbols_without_vectors, result.symbols);
-  }
+  code_searcher searcher(ctx, db);
+  code_search_options search_opts;
+  search_opts.query = opts.query;
+  search_opts.scope = opts.scope == "code" ? domain::search_scope::code : domain::search_scope::all;
+  search_opts.limit = opts.limit;
+  search_opts.language = opts.language;
+  search_opts.kind = opts.kind;
+  search_opts.path_glob = opts.path;
+  auto result = PATINA_AWAIT searcher.search(make_search_request(search_opts));
+  for (const auto& note : code_search_notes(result)) std::cerr << "patina: note: " << note << '\n';
   if (opts.json) {
     nlohmann::json results = nlohmann::json::array();
-    for (std::size_t i = 0; i < result.hits.size(); ++i) results.push_back(hit_json(result.hits[i], i + 1));
+    for (std::size_t i = 0; i < result.hits.size(); ++i) {
+      results.push_back(hit_json(result.hits[i], i + 1, id_format::number));
+    }
     std::cout << nlohmann::json{{"query", opts.query}, {"results", std::move(results)}}.dump() << '\n';
     PATINA_RETURN exit_ok;
   }
@@ -175,21 +92,10 @@ task<int> run_search(context& ctx, search_options opts) {
     std::cout << "no results\n";
     PATINA_RETURN exit_ok;
   }
-  print_hybrid(result.hits, opts.explain);
+  for (std::size_t i = 0; i < result.hits.size(); ++i) {
+    std::cout << render_hit(result.hits[i], i + 1, hit_rendering{false, opts.explain});
+  }
   PATINA_RETURN exit_ok;
-}
-
-std::vector<std::string> language_names() {
-  std::vector<std::string> out;
-  for (auto l : scrape::all_languages) out.emplace_back(scrape::to_string(l));
-  return out;
-}
-
-std::vector<std::string> kind_names() {
-  std::vector<std::string> out;
-  for (int k = 0; k <= static_cast<int>(scrape::symbol_kind::enum_member); ++k)
-    out.emplace_back(scrape::to_string(static_cast<scrape::symbol_kind>(k)));
-  return out;
 }
 
 }  // namespace
@@ -202,9 +108,9 @@ void add_search_command(CLI::App& app, context& ctx) {
       ->check(CLI::IsMember({"beliefs", "observations", "code", "all"}));
   cmd->add_option("--limit", opts->limit, "Number of results (default 10)")->check(CLI::Range(1, 1000));
   cmd->add_option("--lang", opts->language, "Only code in this language (c, cpp, python, go, …)")
-      ->check(CLI::IsMember(language_names()));
+      ->check(CLI::IsMember(code_language_names()));
   cmd->add_option("--kind", opts->kind, "Only symbols of this kind (function, method, class, …)")
-      ->check(CLI::IsMember(kind_names()));
+      ->check(CLI::IsMember(code_kind_names()));
   cmd->add_option("--path", opts->path, "Only code whose project-relative path matches this glob ('*' spans '/')");
   cmd->add_flag("--explain", opts->explain, "Show each signal's rank and score for every result");
   cmd->add_flag("--json", opts->json, R"(Print {"query": "...", "results": [...]})");

@@ -21,6 +21,7 @@ void add_symbol_command(CLI::App& app, context& ctx);
 void add_mcp_command(CLI::App& app, context& ctx);
 void add_embeddings_command(CLI::App& app, context& ctx);
 void add_sync_command(CLI::App& app, context& ctx);
+void add_migrate_command(CLI::App& app, context& ctx);
 
 inline void register_commands(CLI::App& app, context& ctx) {
   add_init_command(app, ctx);
@@ -34,6 +35,7 @@ inline void register_commands(CLI::App& app, context& ctx) {
   add_mcp_command(app, ctx);
   add_embeddings_command(app, ctx);
   add_sync_command(app, ctx);
+  add_migrate_command(app, ctx);
 }
 
 }  // namespace patina::cli

@@ -41,6 +41,8 @@ class context {
   context& operator=(const context&) = delete;
 
   global_options options;
+  // SQLite page cache of the databases opened from now on (open_options::cache_kib).
+  std::int64_t page_cache_kib = db::open_options{}.cache_kib;
 
   // Set by the chosen subcommand; run by main after parsing.
   void set_action(std::function<task<int>()> action) { action_ = std::move(action); }
@@ -53,6 +55,13 @@ class context {
   // directory, environment applied), or the defaults when --db/PATINA_DB names
   // a database outside any project. Throws not_found when there is neither.
   const config& project_config();
+
+  // Forgets the loaded configuration (and the engine chosen by it): the next
+  // project_config() reads the files again. For `init`, which rewrites them.
+  void reload_config() {
+    config_.reset();
+    engine_.reset();
+  }
 
   // --db, else PATINA_DB, else the project's database.
   std::filesystem::path database_path();

@@ -69,7 +69,11 @@ std::string_view relative_location(asset a) noexcept {
 }
 
 asset_locations default_asset_locations() {
-  return {fs::path(PATINA_DEPS_DIR), fs::path(PATINA_INSTALL_DATADIR)};
+  std::error_code ec;
+  const fs::path self = fs::read_symlink("/proc/self/exe", ec);
+  fs::path relocated;
+  if (!ec && self.has_parent_path()) relocated = self.parent_path().parent_path() / "share" / "patina";
+  return {fs::path(PATINA_DEPS_DIR), fs::path(PATINA_INSTALL_DATADIR), relocated};
 }
 
 result<fs::path> find_asset(asset a, const config* cfg) {
@@ -109,7 +113,7 @@ result<fs::path> find_asset(asset a, const config* cfg, const asset_locations& b
   }
 
   // 3 and 4. The folders recorded at build time.
-  for (const fs::path& base : {builtin.deps_dir, builtin.install_datadir}) {
+  for (const fs::path& base : {builtin.deps_dir, builtin.install_datadir, builtin.relocated_datadir}) {
     if (base.empty()) continue;
     const fs::path p = absolute_normal(base / fs::path(relative_location(a)));
     const std::string why = why_not(a, p);

@@ -1,5 +1,7 @@
 #include "patina/domain/lexical_store.hpp"
 
+#include <optional>
+
 #include <fmt/format.h>
 
 #include "db/common/connection.hpp"
@@ -8,6 +10,9 @@
 namespace patina::domain {
 
 namespace {
+
+// Glued words (gzprintf for "printf") added per query term, at most.
+constexpr std::size_t glued_per_term = 8;
 
 // Bump when the tables below change: an older file is emptied and rebuilt.
 constexpr std::string_view format_version = "1";
@@ -25,12 +30,13 @@ constexpr std::string_view schema_sql =
     " name, qualified_name, signature, doc, path_words,"
     " path UNINDEXED, language UNINDEXED, kind UNINDEXED,"
     " tokenize = 'porter unicode61 remove_diacritics 2');"
+    "CREATE VIRTUAL TABLE IF NOT EXISTS symbol_terms USING fts5vocab(symbol_fts, 'col');"
     "CREATE VIRTUAL TABLE IF NOT EXISTS knowledge_fts USING fts5("
     " text, item_type UNINDEXED,"
     " tokenize = 'porter unicode61 remove_diacritics 2');";
 
 constexpr std::string_view drop_sql =
-    "DROP TABLE IF EXISTS symbol_fts; DROP TABLE IF EXISTS knowledge_fts; DROP TABLE IF EXISTS lexical_symbols;"
+    "DROP TABLE IF EXISTS symbol_terms; DROP TABLE IF EXISTS symbol_fts; DROP TABLE IF EXISTS knowledge_fts; DROP TABLE IF EXISTS lexical_symbols;"
     "DROP TABLE IF EXISTS lexical_files; DROP TABLE IF EXISTS lexical_meta;";
 
 std::string as_text(const db::value& v) {
@@ -59,6 +65,9 @@ error with_context(error e, std::string_view what, const std::filesystem::path& 
 struct lexical_store::impl {
   db::detail::connection conn;
   std::filesystem::path path;
+  // The distinct words of the name column, spelled backwards and sorted; read
+  // once and again after the symbols change (glued-word expansion of queries).
+  std::optional<std::vector<std::string>> name_terms;
 };
 
 lexical_store::lexical_store(std::unique_ptr<impl> state) noexcept : impl_(std::move(state)) {}
@@ -94,7 +103,7 @@ result<lexical_store> lexical_store::try_open(const std::filesystem::path& path)
     return {};
   });
   if (!ready) return fail(with_context(ready.err(), "prepare its tables", path));
-  return lexical_store(std::make_unique<impl>(impl{std::move(*conn), path}));
+  return lexical_store(std::make_unique<impl>(impl{std::move(*conn), path, std::nullopt}));
 }
 
 result<std::string> lexical_store::try_stamp(std::string_view key) {
@@ -125,6 +134,7 @@ result<std::size_t> lexical_store::try_replace_files(std::span<const std::pair<s
                                                      std::span<const std::int64_t> removed,
                                                      std::span<const lexical_symbol_doc> docs) {
   auto& conn = impl_->conn;
+  impl_->name_terms.reset();
   auto done = conn.atomically([&]() -> result<std::size_t> {
     auto forget = [&](std::int64_t file_id) -> result<void> {
       const std::vector<db::value> p{file_id};
@@ -194,9 +204,18 @@ result<std::size_t> lexical_store::try_replace_knowledge(std::span<const lexical
 result<std::vector<lexical_match>> lexical_store::try_search_symbols(std::string_view query,
                                                                      const code_filter& filter, std::size_t k,
                                                                      const lexical_weights& w) {
-  const auto terms = detail::expand_abbreviations(detail::query_terms(query));
+  auto terms = detail::expand_abbreviations(detail::query_terms(query));
   std::vector<lexical_match> out;
   if (terms.empty() || k == 0) return out;
+  if (!impl_->name_terms) {
+    auto rows = impl_->conn.query("SELECT term FROM symbol_terms WHERE col = 'name'");
+    if (!rows) return fail(with_context(rows.err(), "read its words", impl_->path));
+    std::vector<std::string> names;
+    names.reserve(rows->rows.size());
+    for (const auto& row : rows->rows) names.push_back(as_text(row[0]));
+    impl_->name_terms = detail::reversed_sorted(std::move(names));
+  }
+  for (auto& g : detail::glued_words(terms, *impl_->name_terms, glued_per_term)) terms.push_back(std::move(g));
   std::vector<db::value> params{detail::fts_any_of(terms)};
   std::string where = "symbol_fts MATCH ?1";
   auto add = [&](const std::optional<std::string>& value, std::string_view clause) {

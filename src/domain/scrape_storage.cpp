@@ -1,6 +1,8 @@
 #include "patina/scrape/detail/storage.hpp"
 
+#include <algorithm>
 #include <map>
+#include <unordered_map>
 #include <tuple>
 #include <utility>
 
@@ -175,21 +177,57 @@ std::unordered_map<std::string, std::string> known_files_from(const db::query_re
 
 db::statement select_skipped_paths() { return {"SELECT path, '' FROM skipped_files", {}}; }
 
-db::statement resolve_calls() {
-  // A definition in the caller's own file wins; otherwise the one definition
-  // of that name in the whole index, if there is exactly one.
-  return {"UPDATE calls SET callee_id = coalesce("
-          " (SELECT min(s.id) FROM symbols s"
-          "  WHERE s.file_id = calls.file_id AND s.name = calls.callee_simple"
-          "   AND s.kind IN ('function', 'method', 'constructor', 'macro', 'class', 'struct')"
-          "   AND (s.flags & 128) = 0"
-          "  HAVING count(*) = 1),"
-          " (SELECT min(s.id) FROM symbols s"
-          "  WHERE s.name = calls.callee_simple"
-          "   AND s.kind IN ('function', 'method', 'constructor', 'macro', 'class', 'struct')"
-          "   AND (s.flags & 128) = 0"
-          "  HAVING count(*) = 1))",
-          {}};
+namespace {
+
+// Symbols a call can resolve to: definitions (not declarations) of callables.
+constexpr const char* callable_condition =
+    "kind IN ('function', 'method', 'constructor', 'macro', 'class', 'struct') AND (flags & 128) = 0";
+
+}  // namespace
+
+db::statement select_callables() {
+  return {std::string("SELECT id, file_id, name FROM symbols WHERE ") + callable_condition, {}};
+}
+
+std::vector<db::statement> resolve_call_statements(const db::query_result& callables) {
+  // name -> its definitions (id, file id). A name with one definition resolves every
+  // call of it; with several, a call resolves only when the caller's own file holds
+  // exactly one of them. One statement per name, each touching only the calls of
+  // that name (index calls_callee_simple) and writing only rows that change, so the
+  // cost grows with the number of calls, not calls x definitions.
+  std::unordered_map<std::string, std::vector<std::pair<std::int64_t, std::int64_t>>> by_name;
+  by_name.reserve(callables.rows.size());
+  for (const auto& row : callables.rows) {
+    by_name[as_text(row.at(2))].emplace_back(as_int(row.at(0)), as_int(row.at(1)));
+  }
+  std::vector<db::statement> out;
+  out.reserve(by_name.size() + 1);
+  // Calls whose target is gone or no longer a callable definition.
+  out.push_back({std::string("UPDATE calls SET callee_id = NULL WHERE callee_id IS NOT NULL AND callee_id NOT IN "
+                             "(SELECT id FROM symbols WHERE ") +
+                     callable_condition + ")",
+                 {}});
+  for (auto& [name, defs] : by_name) {
+    if (defs.size() == 1) {
+      out.push_back({"UPDATE calls SET callee_id = ?1 WHERE callee_simple = ?2 AND callee_id IS NOT ?1",
+                     {defs.front().first, name}});
+      continue;
+    }
+    // Several definitions: start from unresolved, then resolve inside each file that
+    // holds exactly one.
+    out.push_back({"UPDATE calls SET callee_id = NULL WHERE callee_simple = ?1 AND callee_id IS NOT NULL", {name}});
+    std::sort(defs.begin(), defs.end(), [](const auto& a, const auto& b) { return a.second < b.second; });
+    for (std::size_t i = 0; i < defs.size();) {
+      std::size_t j = i + 1;
+      while (j < defs.size() && defs[j].second == defs[i].second) ++j;
+      if (j - i == 1) {
+        out.push_back({"UPDATE calls SET callee_id = ?1 WHERE callee_simple = ?2 AND file_id = ?3",
+                       {defs[i].first, name, defs[i].second}});
+      }
+      i = j;
+    }
+  }
+  return out;
 }
 
 db::statement select_orphan_symbol_embeddings() {
@@ -319,7 +357,6 @@ std::vector<db::statement> scrape_session::finish_statements() {
     remove(path);
   }
   for (const auto& path : previously_skipped_) remove(path);
-  if (report_.parsed > 0 || report_.removed > 0) out.push_back(resolve_calls());
   return out;
 }
 

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cctype>
 #include <limits>
 #include <optional>
 #include <map>
@@ -201,6 +202,40 @@ std::vector<std::string> expand_abbreviations(std::span<const std::string> terms
   return out;
 }
 
+std::vector<std::string> reversed_sorted(std::vector<std::string> names) {
+  for (auto& n : names) std::reverse(n.begin(), n.end());
+  std::sort(names.begin(), names.end());
+  names.erase(std::unique(names.begin(), names.end()), names.end());
+  return names;
+}
+
+std::vector<std::string> glued_words(std::span<const std::string> terms, std::span<const std::string> reversed_names,
+                                     std::size_t per_term) {
+  std::vector<std::string> out;
+  std::unordered_set<std::string> seen(terms.begin(), terms.end());
+  for (const auto& t : terms) {
+    // The index holds Porter stems; a plural's stem is its singular.
+    std::string_view stem = t;
+    if (stem.size() > 4 && stem.back() == 's' && stem[stem.size() - 2] != 's') stem.remove_suffix(1);
+    if (stem.size() < 4) continue;
+    // Names ending in the stem are the reversed names starting with it reversed.
+    const std::string key(stem.rbegin(), stem.rend());
+    std::vector<std::string> found;
+    for (auto it = std::lower_bound(reversed_names.begin(), reversed_names.end(), key);
+         it != reversed_names.end() && it->compare(0, key.size(), key) == 0; ++it) {
+      if (it->size() < key.size() + 2 || std::isalpha(static_cast<unsigned char>(it->back())) == 0) continue;
+      found.emplace_back(it->rbegin(), it->rend());
+    }
+    std::stable_sort(found.begin(), found.end(), [](const std::string& a, const std::string& b) {
+      return a.size() != b.size() ? a.size() < b.size() : a < b;
+    });
+    if (found.size() > per_term) found.resize(per_term);
+    for (auto& f : found)
+      if (seen.insert(f).second) out.push_back(std::move(f));
+  }
+  return out;
+}
+
 std::string fts_any_of(std::span<const std::string> terms) {
   std::string out;
   for (const auto& t : terms) {
@@ -320,6 +355,17 @@ db::statement select_symbol_vector_counts(std::string_view model) {
           {std::string(model)}};
 }
 
+db::statement select_symbol_vector_stamp() {
+  return {"SELECT (SELECT count(*) FROM symbols) || ':' || coalesce((SELECT max(id) FROM symbols), 0) || ':' || "
+          "(SELECT count(*) FROM embeddings) || ':' || coalesce((SELECT max(item_id) FROM embeddings), 0)",
+          {}};
+}
+
+std::string stamp_from(const db::query_result& r) {
+  if (r.rows.empty() || r.rows.front().empty()) return {};
+  return as_text(r.rows.front().front());
+}
+
 db::statement select_symbols_by_id(std::span<const std::int64_t> ids) {
   db::statement st;
   for (auto id : ids) st.params.emplace_back(id);
@@ -378,6 +424,35 @@ std::vector<fused_item> fuse(std::span<const ranked_item> vector, std::span<cons
     return a.id < b.id;
   });
   return out;
+}
+
+bool is_test_path(std::string_view path) {
+  std::size_t start = 0;
+  while (start <= path.size()) {
+    auto end = path.find('/', start);
+    const bool last = end == std::string_view::npos;
+    if (last) end = path.size();
+    const auto part = path.substr(start, end - start);
+    if (!last) {
+      if (part == "test" || part == "tests" || part == "testing" || part == "__tests__" || part == "testdata")
+        return true;
+    } else {
+      const auto dot = part.rfind('.');
+      const auto stem = dot == std::string_view::npos ? part : part.substr(0, dot);
+      auto ends = [&](std::string_view s) { return stem.size() > s.size() && stem.substr(stem.size() - s.size()) == s; };
+      if (stem.substr(0, 5) == "test_" || ends("_test") || ends("_tests") || ends(".test") || ends(".spec") ||
+          ends("Test") || ends("Tests") || stem == "conftest")
+        return true;
+    }
+    if (last) break;
+    start = end + 1;
+  }
+  return false;
+}
+
+double symbol_prior(std::string_view kind, std::string_view signature, std::string_view path,
+                    const fusion_params& params) {
+  return kind_prior(kind, signature, params) * (is_test_path(path) ? params.test_code_weight : 1.0);
 }
 
 int symbol_preference(std::string_view kind, std::string_view signature, std::int64_t flags) {

@@ -1,5 +1,8 @@
 // C and C++ extraction (one walker: the C grammar's node types are a subset of C++'s).
 #include <algorithm>
+#include <cctype>
+#include <memory>
+#include <optional>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -541,7 +544,11 @@ class c_walker final : public walker_base {
       std::uint32_t first_variable = no_symbol;
       for (TSNode d : declarators) {
         const function_shape f = find_function(d);
-        if (f.found) {
+        if (f.found && h.doc.empty() && !multi) {
+          decl_head documented = h;
+          documented.doc = trailing_doc(n);
+          add_function(n, d, f, false, documented, facts, multi);
+        } else if (f.found) {
           add_function(n, d, f, false, h, facts, multi);
         } else if (const std::uint32_t idx = add_variable(n, d, !multi, h, facts); first_variable == no_symbol) {
           first_variable = idx;
@@ -553,6 +560,19 @@ class c_walker final : public walker_base {
       }
     }
     if (type_has_body) push_wrapper(n, ts_node_start_byte(n));
+  }
+
+  // The comment right after a prototype (`int f(void);` then `/* Does x. */` on the
+  // same or the next line), for headers that document below the declaration (zlib).
+  // Not when the next declaration follows it directly: then it is that one's doc.
+  std::string trailing_doc(TSNode n) {
+    const TSNode c = ts_node_next_sibling(n);
+    if (ts_node_is_null(c) || !is(c, "comment") || start_row(c) > end_row(n) + 1) return {};
+    const TSNode after = ts_node_next_sibling(c);
+    if (!ts_node_is_null(after) && start_row(after) <= end_row(c) + 1) return {};
+    std::string doc = strip_comments({slice(ts_node_start_byte(c), ts_node_end_byte(c))});
+    cap_doc(doc);
+    return doc;
   }
 
   // Adds the object declared by `d`; returns its index, or no_symbol.
@@ -805,7 +825,185 @@ class c_walker final : public walker_base {
 
 }  // namespace
 
+namespace {
+
+// `source` with the declaration macros that C's grammar cannot place blanked out
+// (same length, newlines kept), or nullopt when there are none. See extract_c_family.
+std::optional<std::string> without_decoration_macros(std::string_view source) {
+  // Tokens outside comments, literals and preprocessor lines.
+  struct token {
+    std::uint32_t start = 0;
+    std::uint32_t end = 0;
+    bool word = false;
+  };
+  std::vector<token> tokens;
+  const std::size_t n = source.size();
+  std::size_t i = 0;
+  bool line_start = true;
+  std::string out;
+  auto blank = [&](std::size_t from, std::size_t to) {
+    if (out.empty()) out.assign(source);
+    for (std::size_t b = from; b < to; ++b)
+      if (out[b] != '\n') out[b] = ' ';
+  };
+  // Inside braces (a function body), only the first branch of an #if is kept, as
+  // ctags does: `if (a ||` `#else` `if (` `#endif` splits one statement over two
+  // branches and leaves the parser's braces unbalanced.
+  struct conditional {
+    bool dropping = false;
+    std::size_t from = 0;
+    bool in_body = false;
+  };
+  std::vector<conditional> conditionals;
+  int braces = 0;
+  auto dropping = [&] { return !conditionals.empty() && conditionals.back().dropping; };
+  auto ident_char = [](unsigned char c) { return std::isalnum(c) != 0 || c == '_' || c >= 0x80; };
+  while (i < n) {
+    const char c = source[i];
+    if (c == '\n') {
+      line_start = true;
+      ++i;
+      continue;
+    }
+    if (c == ' ' || c == '\t' || c == '\r' || c == '\f' || c == '\v') {
+      ++i;
+      continue;
+    }
+    if (c == '#' && line_start) {  // a directive, with its continuation lines
+      const std::size_t line = source.rfind('\n', i) == std::string_view::npos ? 0 : source.rfind('\n', i) + 1;
+      std::size_t w = i + 1;
+      while (w < n && (source[w] == ' ' || source[w] == '\t')) ++w;
+      std::size_t e = w;
+      while (e < n && std::isalpha(static_cast<unsigned char>(source[e])) != 0) ++e;
+      const std::string_view directive = source.substr(w, e - w);
+      bool conditional_line = false;
+      if (directive == "if" || directive == "ifdef" || directive == "ifndef") {
+        conditionals.push_back({dropping(), line, braces > 0});
+        conditional_line = braces > 0;
+      } else if ((directive == "else" || directive == "elif") && !conditionals.empty() &&
+                 conditionals.back().in_body) {
+        if (!dropping()) conditionals.back() = {true, line, true};
+      } else if (directive == "endif" && !conditionals.empty()) {
+        const conditional done = conditionals.back();
+        conditionals.pop_back();
+        if (done.dropping && !dropping()) blank(done.from, line);
+        conditional_line = done.in_body;
+      }
+      while (i < n && source[i] != '\n') i += (source[i] == '\\' && i + 1 < n) ? 2 : 1;
+      // The directive lines themselves go too: one in the middle of an expression
+      // breaks it.
+      if (conditional_line && !dropping()) blank(line, i);
+      continue;
+    }
+    line_start = false;
+    if (dropping()) {
+      ++i;
+      continue;
+    }
+    if (c == '/' && i + 1 < n && source[i + 1] == '/') {
+      while (i < n && source[i] != '\n') ++i;
+      continue;
+    }
+    if (c == '/' && i + 1 < n && source[i + 1] == '*') {
+      const auto close = source.find("*/", i + 2);
+      i = close == std::string_view::npos ? n : close + 2;
+      continue;
+    }
+    if (c == '"' || c == '\'') {
+      ++i;
+      while (i < n && source[i] != c && source[i] != '\n') i += (source[i] == '\\' && i + 1 < n) ? 2 : 1;
+      ++i;
+      continue;
+    }
+    const auto start = static_cast<std::uint32_t>(i);
+    if (ident_char(static_cast<unsigned char>(c))) {
+      while (i < n && ident_char(static_cast<unsigned char>(source[i]))) ++i;
+      tokens.push_back({start, static_cast<std::uint32_t>(i), std::isdigit(static_cast<unsigned char>(c)) == 0});
+      continue;
+    }
+    if (c == '{') ++braces;
+    if (c == '}' && braces > 0) --braces;
+    tokens.push_back({start, start + 1, false});
+    ++i;
+  }
+
+  static const std::unordered_set<std::string_view> type_keywords = {
+      "void", "char", "short", "int", "long", "float", "double", "signed", "unsigned", "_Bool", "bool"};
+  static const std::unordered_set<std::string_view> storage_keywords = {
+      "static", "extern", "inline", "struct", "union", "enum", "register", "typedef"};
+  static const std::unordered_set<std::string_view> other_keywords = {
+      "const", "volatile", "restrict", "return", "if", "else", "while", "for", "do", "switch", "case", "default",
+      "goto", "break", "continue", "sizeof", "class", "namespace", "template", "typename", "public", "private",
+      "protected", "virtual", "operator", "new", "delete", "this", "using", "friend", "throw", "try", "catch",
+      "auto", "co_return", "co_yield", "co_await", "decltype", "noexcept", "constexpr", "explicit", "mutable"};
+  auto text = [&](std::size_t k) { return source.substr(tokens[k].start, tokens[k].end - tokens[k].start); };
+  auto is_keyword = [&](std::string_view w) {
+    return type_keywords.count(w) != 0 || storage_keywords.count(w) != 0 || other_keywords.count(w) != 0;
+  };
+  auto identifier = [&](std::size_t k) { return k < tokens.size() && tokens[k].word && !is_keyword(text(k)); };
+  auto punct = [&](std::size_t k, char p) { return k < tokens.size() && !tokens[k].word && source[tokens[k].start] == p; };
+  auto all_caps = [&](std::size_t k) {
+    const auto w = text(k);
+    return w.size() >= 2 && std::isupper(static_cast<unsigned char>(w[0])) != 0 &&
+           std::all_of(w.begin(), w.end(), [](char ch) {
+             return std::isupper(static_cast<unsigned char>(ch)) != 0 || std::isdigit(static_cast<unsigned char>(ch)) != 0 ||
+                    ch == '_';
+           });
+  };
+
+  for (std::size_t k = 0; k < tokens.size(); ++k) {
+    if (!identifier(k)) continue;
+    const bool after_word = k > 0 && (identifier(k - 1) || (tokens[k - 1].word && type_keywords.count(text(k - 1)) != 0));
+    // `int f OF((int a));`: a K&R prototype wrapper, whose outer parentheses go too.
+    if (all_caps(k) && k > 0 && identifier(k - 1) && punct(k + 1, '(') && punct(k + 2, '(')) {
+      int depth = 0;
+      std::size_t close = k + 1;
+      for (; close < tokens.size(); ++close) {
+        if (punct(close, '(')) ++depth;
+        if (punct(close, ')') && --depth == 0) break;
+      }
+      if (close < tokens.size() && (punct(close + 1, ';') || punct(close + 1, ','))) {
+        blank(tokens[k].start, tokens[k + 1].end);
+        blank(tokens[close].start, tokens[close].end);
+        continue;
+      }
+    }
+    // A word followed by a type or storage keyword (`ZEXTERN int`, `local void`) is never C.
+    const bool before_keyword =
+        k + 1 < tokens.size() && tokens[k + 1].word &&
+        (type_keywords.count(text(k + 1)) != 0 || storage_keywords.count(text(k + 1)) != 0);
+    // Nor are three words in a row, or two before a `*` (`int ZEXPORT f`, `state FAR *s`,
+    // `ZEXTERN uLong f`).
+    const bool between_words = all_caps(k) && after_word && (identifier(k + 1) || punct(k + 1, '*'));
+    const bool leading = all_caps(k) && !after_word && identifier(k + 1) && (identifier(k + 2) || punct(k + 2, '*'));
+    if (before_keyword || between_words || leading) blank(tokens[k].start, tokens[k].end);
+  }
+  if (out.empty()) return std::nullopt;
+  return out;
+}
+
+}  // namespace
+
 void extract_c_family(const walk_input& in, TSNode root) {
+  // Declaration macros the grammar cannot know (`ZEXTERN int ZEXPORT f OF((int a));`,
+  // `struct s FAR *p`) throw the parser's error recovery off, sometimes for the rest of
+  // the file. When the tree has errors, the file is parsed again with such macros
+  // blanked out; the blanks keep every byte offset, so the walk reads the original text.
+  if (ts_node_has_error(root)) {
+    if (const auto cleaned = without_decoration_macros(in.source)) {
+      const std::unique_ptr<TSParser, decltype(&ts_parser_delete)> parser(ts_parser_new(), &ts_parser_delete);
+      if (ts_parser_set_language(parser.get(), ts_language_for(in.lang))) {
+        const std::unique_ptr<TSTree, decltype(&ts_tree_delete)> tree(
+            ts_parser_parse_string(parser.get(), nullptr, cleaned->data(), static_cast<std::uint32_t>(cleaned->size())),
+            &ts_tree_delete);
+        if (tree) {
+          c_walker w(in);
+          w.run(ts_tree_root_node(tree.get()), {});
+          return;
+        }
+      }
+    }
+  }
   c_walker w(in);
   w.run(root, {});
 }

@@ -126,6 +126,11 @@ result<scan_summary> scan(const std::filesystem::path& root, const scan_options&
   if (root_text.empty()) root_text.push_back('.');  // (assigning "." trips a g++ 12 -Wrestrict false positive)
 
   const std::vector<walked_file>& files = walked->files;
+  if (options.walked) {
+    std::uint64_t bytes = 0;
+    for (const walked_file& f : files) bytes += f.size;
+    options.walked(files.size() + walked->skipped.size(), bytes);
+  }
   scan_summary summary;
   summary.files = files.size();
   const std::size_t batch_size = std::max<std::size_t>(options.batch_size, 1);

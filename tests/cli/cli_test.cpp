@@ -5,11 +5,13 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <random>
 #include <string>
 
 #include <nlohmann/json.hpp>
 
+#include "temp_dir.hpp"
 #include "patina/backend.hpp"
 #include "subprocess.hpp"
 
@@ -19,22 +21,7 @@ using patina::test::process_result;
 
 namespace {
 
-class temp_dir {
- public:
-  temp_dir() {
-    std::random_device rd;
-    path_ = fs::temp_directory_path() / ("patina-cli-" + std::to_string(rd()) + std::to_string(rd()));
-    fs::create_directories(path_);
-  }
-  ~temp_dir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
+using patina::test::temp_dir;
 
 class cli : public ::testing::Test {
  protected:
@@ -98,6 +85,41 @@ TEST_F(cli, init_creates_project_and_refuses_to_clobber) {
 
   auto forced = patina({"init", "--force"});
   EXPECT_EQ(forced.exit_code, 0) << forced.err;
+}
+
+// A re-init that cannot create its new database (here: a Turso server nobody
+// listens on; the SQLite build refuses --remote) leaves the old project whole.
+TEST_F(cli, failed_forced_reinit_keeps_the_old_project) {
+  init_project();
+  auto added = patina({"belief", "add", "retries wait longer after each failure"});
+  ASSERT_EQ(added.exit_code, 0) << added.err;
+  const auto config = dir_.path() / ".patina" / "config.toml";
+  std::ifstream before_in(config);
+  const std::string before((std::istreambuf_iterator<char>(before_in)), std::istreambuf_iterator<char>());
+
+  auto r = patina({"init", "--force", "--remote", "http://127.0.0.1:9", "--mode", "remote"});
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_FALSE(r.err.empty());
+
+  std::ifstream after_in(config);
+  const std::string after((std::istreambuf_iterator<char>(after_in)), std::istreambuf_iterator<char>());
+  EXPECT_EQ(after, before);
+  auto listed = patina({"belief", "list", "--json"});
+  ASSERT_EQ(listed.exit_code, 0) << listed.err;
+  EXPECT_NE(listed.out.find("retries wait longer"), std::string::npos) << listed.out;
+  for (const auto& entry : fs::directory_iterator(dir_.path() / ".patina")) {
+    EXPECT_EQ(entry.path().string().find(".replaced"), std::string::npos) << entry.path();
+  }
+
+  // A forced re-init that succeeds replaces the database and leaves nothing aside.
+  auto again = patina({"init", "--force"});
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  auto empty = patina({"belief", "list", "--json"});
+  ASSERT_EQ(empty.exit_code, 0) << empty.err;
+  EXPECT_EQ(empty.out.find("retries wait longer"), std::string::npos) << empty.out;
+  for (const auto& entry : fs::directory_iterator(dir_.path() / ".patina")) {
+    EXPECT_EQ(entry.path().string().find(".replaced"), std::string::npos) << entry.path();
+  }
 }
 
 TEST_F(cli, sql_without_project_is_user_error) {

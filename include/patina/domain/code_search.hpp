@@ -1,33 +1,38 @@
-// patina/domain/code_search.hpp — hybrid retrieval over code symbols and
-// knowledge: "where do we retry failed uploads?" -> the functions that do it.
-//
-// CodeSearch<DB> ranks by two signals and fuses them by reciprocal rank
-// (patina/domain/hybrid_hit.hpp):
-//   * vector: the query's embedding against symbol_vectors (and, for scope all,
-//     belief and observation vectors), cosine similarity; language and kind
-//     filters apply inside the KNN, a path glob after it (over-fetching);
-//   * lexical: BM25 over the words of names, qualified names, signatures, doc
-//     comments and paths (LexicalIndex, refreshed first), all filters inside.
-// Each result says why it matched and carries each signal's rank and score.
-// Symbols without a vector are still found by the lexical signal; the result
-// counts them so that callers can say `patina embeddings generate`.
-//
-// CodeSearch<DB> is a template over the database type: plain calls for a
-// db::SyncDatabase (SQLite build), awaitables for a db::AsyncDatabase (Turso
-// build), same names and parameters. The query is embedded on the caller's
-// thread (a few ms with USE-lite).
-//
-// REQUIRES: the database's vector space belongs to the engine
-// (EmbeddingsDatabase::ensure_model); otherwise the vector signal fails with
-// errc::dimension_mismatch.
-//
-// Thread safety: borrows the database, the engine and the lexical index; as
-// thread-safe as they are. All must outlive the search object.
+/// @file
+/// patina/domain/code_search.hpp — hybrid retrieval over code symbols and
+/// knowledge: "where do we retry failed uploads?" -> the functions that do it.
+///
+/// CodeSearch<DB> ranks by two signals and fuses them by reciprocal rank
+/// (patina/domain/hybrid_hit.hpp):
+///   * vector: the query's embedding against symbol_vectors (and, for scope all,
+///     belief and observation vectors), cosine similarity; language and kind
+///     filters apply inside the KNN, a path glob after it (over-fetching);
+///   * lexical: BM25 over the words of names, qualified names, signatures, doc
+///     comments and paths (LexicalIndex, refreshed first), all filters inside.
+/// Each result says why it matched and carries each signal's rank and score.
+/// Symbols without a vector are still found by the lexical signal; the result
+/// counts them so that callers can say `patina embeddings generate`.
+///
+/// CodeSearch<DB> is a template over the database type: plain calls for a
+/// db::SyncDatabase (SQLite build), awaitables for a db::AsyncDatabase (Turso
+/// build), same names and parameters. The query is embedded on the caller's
+/// thread (a few ms with USE-lite). In the SQLite build the lexical signal runs on
+/// a short-lived thread of its own meanwhile (it touches only the sidecar).
+///
+/// REQUIRES: the database's vector space belongs to the engine
+/// (EmbeddingsDatabase::ensure_model); otherwise the vector signal fails with
+/// errc::dimension_mismatch.
+///
+/// Thread safety: borrows the database, the engine and the lexical index; as
+/// thread-safe as they are. All must outlive the search object.
 #pragma once
 
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <future>
+#include <mutex>
+#include <optional>
 #include <span>
 #include <string>
 #include <unordered_map>
@@ -51,32 +56,49 @@
 
 namespace patina::domain {
 
+/// Hybrid search (meaning + keywords, fused by rank) over code symbols and,
+/// with search_scope::all, knowledge. Plain calls over a db::SyncDatabase,
+/// awaitables over a db::AsyncDatabase; see the file description for details.
 template <class DB>
 class CodeSearch {
  public:
-  // REQUIRES: db, engine and lexical outlive this object.
+  /// REQUIRES: db, engine and lexical outlive this object.
   CodeSearch(DB& db, embed::embedding_engine& engine, LexicalIndex<DB>& lexical)
       : db_(db), engine_(engine), lexical_(lexical) {}
 
+  /// The fusion parameters; may be changed between searches.
   fusion_params& params() noexcept { return params_; }
 
   // --- SQLite build (synchronous) ---------------------------------------------
 
-  // The best `request.limit` results, best first. An empty query (no words and
-  // nothing to embed) gives no results.
+  /// The best `request.limit` results, best first. An empty query (no words and
+  /// nothing to embed) gives no results.
   hybrid_result search(const search_request& request)
     requires db::SyncDatabase<DB>
   {
     const auto p = plan_for(request);
     hybrid_result out;
-    const auto counts_q = detail::select_symbol_vector_counts(engine_.model_id());
-    apply_counts(out, db_.query(counts_q.sql, counts_q.params));
+    const auto stamp_q = detail::select_symbol_vector_stamp();
+    const auto stamp = detail::stamp_from(db_.query(stamp_q.sql, stamp_q.params));
+    if (auto cached = cached_counts(stamp)) {
+      out.symbols = cached->first;
+      out.symbols_without_vectors = cached->second;
+    } else {
+      const auto counts_q = detail::select_symbol_vector_counts(engine_.model_id());
+      apply_counts(out, db_.query(counts_q.sql, counts_q.params));
+      remember_counts(stamp, out);
+    }
 
     gathered g;
+    // The lexical signal runs on a thread of its own (it reads only the
+    // sidecar, after a refresh here) while this thread embeds the query and
+    // runs the KNN; both finish before fusion.
+    std::future<std::pair<std::vector<lexical_match>, std::vector<lexical_match>>> lexical_found;
     if (p.use_lexical) {
-      auto found = lexical_.search(request.query, request.filter, p.depth, p.code, p.knowledge);
-      g.lexical_symbols = std::move(found.first);
-      g.lexical_knowledge = std::move(found.second);
+      lexical_.refresh();
+      lexical_found = std::async(std::launch::async, [this, &request, &p] {
+        return lexical_.search_indexed(request.query, request.filter, p.depth, p.code, p.knowledge);
+      });
     }
     if (p.use_vector) {
       const auto dim = db_.vector_dimension();
@@ -89,6 +111,11 @@ class CodeSearch {
           g.vector_observations = db_.vector_search(db::vector_table::observations, q, none, p.vector_depth);
         }
       }
+    }
+    if (lexical_found.valid()) {
+      auto found = lexical_found.get();
+      g.lexical_symbols = std::move(found.first);
+      g.lexical_knowledge = std::move(found.second);
     }
     const auto ids = symbol_ids(g);
     const auto sym_q = detail::select_symbols_by_id(ids);
@@ -109,14 +136,25 @@ class CodeSearch {
 #if defined(PATINA_BACKEND_TURSO)
   // --- Turso build (asynchronous): same operation, same semantics ------------
 
+  /// Turso build: the awaitable form of the synchronous search(); same semantics.
   db::awaitable<hybrid_result> search(search_request request)
     requires db::AsyncDatabase<DB>
   {
     const auto p = plan_for(request);
     hybrid_result out;
-    const auto counts_q = detail::select_symbol_vector_counts(engine_.model_id());
-    const auto counts = co_await db_.query(counts_q.sql, counts_q.params);
-    apply_counts(out, counts);
+    const auto stamp_q = detail::select_symbol_vector_stamp();
+    const auto stamp_rows = co_await db_.query(stamp_q.sql, stamp_q.params);
+    const auto stamp = detail::stamp_from(stamp_rows);
+    const auto cached = cached_counts(stamp);
+    if (cached) {
+      out.symbols = cached->first;
+      out.symbols_without_vectors = cached->second;
+    } else {
+      const auto counts_q = detail::select_symbol_vector_counts(engine_.model_id());
+      const auto counts = co_await db_.query(counts_q.sql, counts_q.params);
+      apply_counts(out, counts);
+      remember_counts(stamp, out);
+    }
 
     // The two signals run concurrently (the lexical one on the index's thread,
     // the vector one on the database's threads after embedding the query
@@ -166,7 +204,7 @@ class CodeSearch {
     db::vector_filter vector_filter;
   };
 
-  // Everything the signals returned, before fusion.
+  /// Everything the signals returned, before fusion.
   struct gathered {
     std::vector<lexical_match> lexical_symbols;
     std::vector<lexical_match> lexical_knowledge;
@@ -230,6 +268,19 @@ class CodeSearch {
     return p;
   }
 
+  // The counts of the last search, reused while the stamp (symbols and
+  // embeddings added or removed) stays the same.
+  std::optional<std::pair<std::int64_t, std::int64_t>> cached_counts(const std::string& stamp) const {
+    const std::lock_guard<std::mutex> lock(counts_mutex_);
+    if (stamp.empty() || stamp != counts_stamp_) return std::nullopt;
+    return counts_;
+  }
+  void remember_counts(const std::string& stamp, const hybrid_result& out) {
+    const std::lock_guard<std::mutex> lock(counts_mutex_);
+    counts_stamp_ = stamp;
+    counts_ = {out.symbols, out.symbols_without_vectors};
+  }
+
   static void apply_counts(hybrid_result& out, const db::query_result& r) {
     if (r.rows.empty() || r.rows.front().size() < 2) return;
     const auto* total = std::get_if<std::int64_t>(&r.rows.front()[0]);
@@ -258,8 +309,8 @@ class CodeSearch {
     return ids;
   }
 
-  // Drops what no longer exists or fails the path filter, ranks what is left
-  // per signal, fuses, and fills in the results.
+  /// Drops what no longer exists or fails the path filter, ranks what is left
+  /// per signal, fuses, and fills in the results.
   std::vector<hybrid_hit> assemble(const search_request& r, const plan& p, const gathered& g,
                                    const details& d) const {
     std::unordered_map<std::int64_t, const scrape::symbol_record*> symbols;
@@ -282,7 +333,7 @@ class CodeSearch {
 
     auto prior = [&](std::int64_t id) {
       const auto* s = symbols.at(id);
-      return detail::kind_prior(s->kind, s->signature, params_);
+      return detail::symbol_prior(s->kind, s->signature, s->path, params_);
     };
     std::vector<detail::ranked_item> vector;
     for (const auto& m : g.vector_symbols) {
@@ -359,6 +410,9 @@ class CodeSearch {
   embed::embedding_engine& engine_;
   LexicalIndex<DB>& lexical_;
   fusion_params params_;
+  mutable std::mutex counts_mutex_;
+  std::string counts_stamp_;
+  std::pair<std::int64_t, std::int64_t> counts_{0, 0};
 };
 
 }  // namespace patina::domain

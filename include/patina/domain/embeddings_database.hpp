@@ -1,26 +1,27 @@
-// patina/domain/embeddings_database.hpp — keeps each item's vector in step with
-// its text and with the configured embedding model.
-//
-// Items are beliefs, observations and code symbols. For every embedded item the
-// `embeddings` table records the model id, the dimension and a hash of the text.
-// An item whose text is unchanged is never embedded twice; a model change
-// (different id or dimension) drops every vector and starts over, so vectors of
-// two models are never mixed in one space. A symbol is embedded by its qualified
-// name split into words and the prose of its doc comment
-// (detail::symbol_embedding_text; its signature and path feed the lexical index).
-//
-// generate_missing works in batches (embed_batch over up to batch_size texts,
-// then one vector upsert and one batch of bookkeeping rows): each batch is
-// committed on its own, so an interrupted run keeps its finished batches and the
-// next run embeds only what is still missing or stale.
-//
-// EmbeddingsDatabase<DB> is a template over the database type: for a
-// db::SyncDatabase (SQLite build) its operations are plain calls; for a
-// db::AsyncDatabase (Turso build) the same names return awaitables.
-//
-// Thread safety: an EmbeddingsDatabase borrows the database and the engine; it is
-// as thread-safe as the database it wraps (see the backend's header). Both must
-// outlive it.
+/// @file
+/// patina/domain/embeddings_database.hpp — keeps each item's vector in step with
+/// its text and with the configured embedding model.
+///
+/// Items are beliefs, observations and code symbols. For every embedded item the
+/// `embeddings` table records the model id, the dimension and a hash of the text.
+/// An item whose text is unchanged is never embedded twice; a model change
+/// (different id or dimension) drops every vector and starts over, so vectors of
+/// two models are never mixed in one space. A symbol is embedded by its qualified
+/// name split into words and the prose of its doc comment
+/// (detail::symbol_embedding_text; its signature and path feed the lexical index).
+///
+/// generate_missing works in batches (embed_batch over up to batch_size texts,
+/// then one vector upsert and one batch of bookkeeping rows): each batch is
+/// committed on its own, so an interrupted run keeps its finished batches and the
+/// next run embeds only what is still missing or stale.
+///
+/// EmbeddingsDatabase<DB> is a template over the database type: for a
+/// db::SyncDatabase (SQLite build) its operations are plain calls; for a
+/// db::AsyncDatabase (Turso build) the same names return awaitables.
+///
+/// Thread safety: an EmbeddingsDatabase borrows the database and the engine; it is
+/// as thread-safe as the database it wraps (see the backend's header). Both must
+/// outlive it.
 #pragma once
 
 #include <algorithm>
@@ -39,55 +40,61 @@
 
 namespace patina::domain {
 
-// What ensure_model() found.
+/// What ensure_model() found.
 struct model_state {
-  bool changed = false;      // the vector tables were (re)created for the engine's model
-  std::string previous_model;  // empty when none was recorded
+  bool changed = false;      ///< the vector tables were (re)created for the engine's model
+  std::string previous_model;  ///< empty when none was recorded
 };
 
-// Progress of generate_missing, reported after each committed batch. `done`
-// and `total` count the items that needed a vector, over every item type.
+/// Progress of generate_missing, reported after each committed batch. `done`
+/// and `total` count the items that needed a vector, over every item type.
 struct embedding_progress {
-  item_type type = item_type::belief;  // the type of the batch just written
-  std::size_t done = 0;
-  std::size_t total = 0;
+  item_type type = item_type::belief;  ///< the type of the batch just written
+  std::size_t done = 0;  ///< Items embedded so far.
+  std::size_t total = 0;  ///< Items that needed a vector when the run started.
 };
 
+/// What EmbeddingsDatabase::generate_missing embeds, and how.
 struct generate_options {
-  bool knowledge = true;  // beliefs and observations
-  bool symbols = true;    // code symbols
-  bool force = false;     // embed again even items whose vector is current
-  std::size_t batch_size = 256;
-  // Called on the caller's thread after each committed batch; may be empty.
+  bool knowledge = true;  ///< beliefs and observations
+  bool symbols = true;    ///< code symbols
+  bool force = false;     ///< embed again even items whose vector is current
+  std::size_t batch_size = 256;  ///< Texts per embed_batch call and per committed transaction.
+  /// Called on the caller's thread after each committed batch; may be empty.
   std::function<void(const embedding_progress&)> progress;
 };
 
-// Items of one type: how many exist and how many have a vector of the engine's
-// model (possibly of an older text until the next generate_missing).
+/// Items of one type: how many exist and how many have a vector of the engine's
+/// model (possibly of an older text until the next generate_missing).
 struct item_counts {
-  std::int64_t total = 0;
-  std::int64_t embedded = 0;
+  std::int64_t total = 0;  ///< Items of the type.
+  std::int64_t embedded = 0;  ///< Of those, items with a vector of the engine's model.
 };
 
+/// item_counts for each item type (EmbeddingsDatabase::counts).
 struct embedding_counts {
-  item_counts beliefs;
-  item_counts observations;
-  item_counts symbols;
+  item_counts beliefs;  ///< Beliefs.
+  item_counts observations;  ///< Observations.
+  item_counts symbols;  ///< Code symbols.
 };
 
+/// Keeps each item's vector in step with its text and the engine's model.
+/// Plain calls over a db::SyncDatabase, awaitables over a db::AsyncDatabase;
+/// see the file description for the contract and thread safety.
 template <class DB>
 class EmbeddingsDatabase {
  public:
-  // REQUIRES: db and engine outlive this object.
+  /// REQUIRES: db and engine outlive this object.
   EmbeddingsDatabase(DB& db, embed::embedding_engine& engine) : db_(db), engine_(engine) {}
 
+  /// The engine vectors are made with.
   embed::embedding_engine& engine() const noexcept { return engine_; }
 
   // --- SQLite build (synchronous) ---------------------------------------------
 
-  // Makes the database's vector space the engine's: if another model (or none)
-  // is recorded, recreates the vector tables for the engine's dimension and
-  // forgets every embedding, so everything is embedded again.
+  /// Makes the database's vector space the engine's: if another model (or none)
+  /// is recorded, recreates the vector tables for the engine's dimension and
+  /// forgets every embedding, so everything is embedded again.
   model_state ensure_model()
     requires db::SyncDatabase<DB>
   {
@@ -101,8 +108,8 @@ class EmbeddingsDatabase {
     return {true, previous};
   }
 
-  // Embeds `text` for the item unless its current vector was made from the same
-  // text by the same model. Returns true when a new vector was written.
+  /// Embeds `text` for the item unless its current vector was made from the same
+  /// text by the same model. Returns true when a new vector was written.
   bool index(item_type type, std::int64_t id, std::string_view text, const db::vector_metadata& metadata = {})
     requires db::SyncDatabase<DB>
   {
@@ -115,6 +122,7 @@ class EmbeddingsDatabase {
     return true;
   }
 
+  /// Deletes the item's vector and its bookkeeping row; an item without one is no error.
   void remove(item_type type, std::int64_t id)
     requires db::SyncDatabase<DB>
   {
@@ -124,8 +132,8 @@ class EmbeddingsDatabase {
     db_.execute(st.sql, st.params);
   }
 
-  // Embeds every item (belief, observation, symbol) that lacks a current vector
-  // of the engine's model. Returns how many were embedded.
+  /// Embeds every item (belief, observation, symbol) that lacks a current vector
+  /// of the engine's model. Returns how many were embedded.
   std::size_t generate_missing()
     requires db::SyncDatabase<DB>
   {
@@ -133,10 +141,10 @@ class EmbeddingsDatabase {
     return generate_missing(all);
   }
 
-  // Embeds the items `options` selects that lack a current vector (with
-  // `force`, all of them), in committed batches, reporting progress after each.
-  // REQUIRES: ensure_model() was called (the vector tables have the engine's
-  // dimension). Database failures propagate; finished batches stay.
+  /// Embeds the items `options` selects that lack a current vector (with
+  /// `force`, all of them), in committed batches, reporting progress after each.
+  /// REQUIRES: ensure_model() was called (the vector tables have the engine's
+  /// dimension). Database failures propagate; finished batches stay.
   std::size_t generate_missing(const generate_options& options)
     requires db::SyncDatabase<DB>
   {
@@ -175,8 +183,8 @@ class EmbeddingsDatabase {
     return progress.done;
   }
 
-  // How many items of each type exist and how many have a vector of the
-  // engine's model.
+  /// How many items of each type exist and how many have a vector of the
+  /// engine's model.
   embedding_counts counts()
     requires db::SyncDatabase<DB>
   {
@@ -190,6 +198,7 @@ class EmbeddingsDatabase {
     return c;
   }
 
+  /// How many items have a vector of the engine's model.
   std::int64_t embedded_count()
     requires db::SyncDatabase<DB>
   {
@@ -200,6 +209,7 @@ class EmbeddingsDatabase {
 #if defined(PATINA_BACKEND_TURSO)
   // --- Turso build (asynchronous): same operations, same semantics -----------
 
+  /// Turso build: the awaitable form of the synchronous member of the same name; same semantics.
   db::awaitable<model_state> ensure_model()
     requires db::AsyncDatabase<DB>
   {
@@ -213,8 +223,8 @@ class EmbeddingsDatabase {
     co_return model_state{true, previous};
   }
 
-  // (No default argument here: g++ 12 destroys a braced default argument of a
-  // coroutine twice. Callers pass a named vector_metadata.)
+  /// (No default argument here: g++ 12 destroys a braced default argument of a
+  /// coroutine twice. Callers pass a named vector_metadata.)
   db::awaitable<bool> index(item_type type, std::int64_t id, std::string_view text,
                             db::vector_metadata metadata)
     requires db::AsyncDatabase<DB>
@@ -228,6 +238,7 @@ class EmbeddingsDatabase {
     co_return true;
   }
 
+  /// Turso build: the awaitable form of the synchronous member of the same name; same semantics.
   db::awaitable<void> remove(item_type type, std::int64_t id)
     requires db::AsyncDatabase<DB>
   {
@@ -238,6 +249,7 @@ class EmbeddingsDatabase {
     co_await db_.execute(st.sql, st.params);
   }
 
+  /// Turso build: the awaitable form of the synchronous member of the same name; same semantics.
   db::awaitable<std::size_t> generate_missing()
     requires db::AsyncDatabase<DB>
   {
@@ -246,7 +258,7 @@ class EmbeddingsDatabase {
     co_return n;
   }
 
-  // `options` must stay alive until the operation completes.
+  /// `options` must stay alive until the operation completes.
   db::awaitable<std::size_t> generate_missing(const generate_options& options)
     requires db::AsyncDatabase<DB>
   {
@@ -288,6 +300,7 @@ class EmbeddingsDatabase {
     co_return progress.done;
   }
 
+  /// Turso build: the awaitable form of the synchronous member of the same name; same semantics.
   db::awaitable<embedding_counts> counts()
     requires db::AsyncDatabase<DB>
   {
@@ -303,6 +316,7 @@ class EmbeddingsDatabase {
     co_return c;
   }
 
+  /// Turso build: the awaitable form of the synchronous member of the same name; same semantics.
   db::awaitable<std::int64_t> embedded_count()
     requires db::AsyncDatabase<DB>
   {
@@ -335,8 +349,8 @@ class EmbeddingsDatabase {
     return types;
   }
 
-  // Appends the ids of the page's items whose vector is missing or stale;
-  // returns the page's last id (the next page starts after it).
+  /// Appends the ids of the page's items whose vector is missing or stale;
+  /// returns the page's last id (the next page starts after it).
   static std::int64_t collect_stale(const std::vector<detail::embedding_source>& page, bool force,
                                     std::vector<std::int64_t>& stale) {
     for (const auto& s : page) {

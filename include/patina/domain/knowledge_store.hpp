@@ -1,18 +1,19 @@
-// patina/domain/knowledge_store.hpp — add, list, get and remove beliefs and
-// observations.
-//
-// KnowledgeStore<DB> is a template over the database type: for a
-// db::SyncDatabase (SQLite build) its operations are plain calls; for a
-// db::AsyncDatabase (Turso build) the same names return awaitables. When an
-// EmbeddingsDatabase is attached, new items are embedded as they are added and
-// their vectors removed with them.
-//
-// Failure semantics: invalid input (empty text, confidence outside 0..1) throws
-// patina::exception with errc::invalid_argument before anything is written;
-// get/remove of an unknown id is errc::not_found. Database failures propagate.
-//
-// Thread safety: borrows the database (and embeddings database); as thread-safe
-// as the database it wraps. Both must outlive the store.
+/// @file
+/// patina/domain/knowledge_store.hpp — add, list, get and remove beliefs and
+/// observations.
+///
+/// KnowledgeStore<DB> is a template over the database type: for a
+/// db::SyncDatabase (SQLite build) its operations are plain calls; for a
+/// db::AsyncDatabase (Turso build) the same names return awaitables. When an
+/// EmbeddingsDatabase is attached, new items are embedded as they are added and
+/// their vectors removed with them.
+///
+/// Failure semantics: invalid input (empty text, confidence outside 0..1) throws
+/// patina::exception with errc::invalid_argument before anything is written;
+/// get/remove of an unknown id is errc::not_found. Database failures propagate.
+///
+/// Thread safety: borrows the database (and embeddings database); as thread-safe
+/// as the database it wraps. Both must outlive the store.
 #pragma once
 
 #include <cstdint>
@@ -29,14 +30,21 @@
 
 namespace patina::domain {
 
+/// Beliefs and observations of one database: add, list, get, remove, count.
+/// Plain calls over a db::SyncDatabase, awaitables over a db::AsyncDatabase;
+/// see the file description for failure semantics and thread safety.
 template <class DB>
 class KnowledgeStore {
  public:
-  // REQUIRES: db (and embeddings, when given) outlive this object.
+  /// REQUIRES: db (and embeddings, when given) outlive this object.
   explicit KnowledgeStore(DB& db, EmbeddingsDatabase<DB>* embeddings = nullptr) : db_(db), embeddings_(embeddings) {}
 
   // --- SQLite build (synchronous) ---------------------------------------------
 
+  /// Records a belief (`confidence` in 0..1) and, with embeddings attached, embeds it.
+  /// Returns it with its new id and timestamps. Throws patina::exception:
+  /// invalid_argument (empty statement, confidence out of range; nothing written),
+  /// or the database's error.
   belief add_belief(std::string statement, double confidence = 1.0)
     requires db::SyncDatabase<DB>
   {
@@ -47,6 +55,8 @@ class KnowledgeStore {
     return b;
   }
 
+  /// Records an observation of `type` from `source` (may be empty) and, with
+  /// embeddings attached, embeds it. Returns it with its new id. Throws like add_belief.
   observation add_observation(std::string content, observation_type type, std::string source = {})
     requires db::SyncDatabase<DB>
   {
@@ -57,6 +67,7 @@ class KnowledgeStore {
     return o;
   }
 
+  /// Every belief, oldest first.
   std::vector<belief> list_beliefs()
     requires db::SyncDatabase<DB>
   {
@@ -64,6 +75,7 @@ class KnowledgeStore {
     return detail::beliefs_from(db_.query(st.sql, st.params));
   }
 
+  /// Every observation (only those of `type` when given), oldest first.
   std::vector<observation> list_observations(std::optional<observation_type> type = std::nullopt)
     requires db::SyncDatabase<DB>
   {
@@ -71,6 +83,7 @@ class KnowledgeStore {
     return detail::observations_from(db_.query(st.sql, st.params));
   }
 
+  /// The belief `id`; throws patina::exception with errc::not_found if there is none.
   belief get_belief(std::int64_t id)
     requires db::SyncDatabase<DB>
   {
@@ -80,6 +93,7 @@ class KnowledgeStore {
     return std::move(found.front());
   }
 
+  /// The observation `id`; throws patina::exception with errc::not_found if there is none.
   observation get_observation(std::int64_t id)
     requires db::SyncDatabase<DB>
   {
@@ -89,6 +103,7 @@ class KnowledgeStore {
     return std::move(found.front());
   }
 
+  /// Deletes belief `id` and its vector; errc::not_found (thrown) if there is none.
   void remove_belief(std::int64_t id)
     requires db::SyncDatabase<DB>
   {
@@ -97,6 +112,7 @@ class KnowledgeStore {
     if (embeddings_ != nullptr) embeddings_->remove(item_type::belief, id);
   }
 
+  /// Deletes observation `id` and its vector; errc::not_found (thrown) if there is none.
   void remove_observation(std::int64_t id)
     requires db::SyncDatabase<DB>
   {
@@ -105,6 +121,7 @@ class KnowledgeStore {
     if (embeddings_ != nullptr) embeddings_->remove(item_type::observation, id);
   }
 
+  /// How many items of `type` the database holds.
   std::int64_t count(item_type type)
     requires db::SyncDatabase<DB>
   {
@@ -115,6 +132,7 @@ class KnowledgeStore {
 #if defined(PATINA_BACKEND_TURSO)
   // --- Turso build (asynchronous): same operations, same semantics -----------
 
+  /// Turso build: the awaitable form of the synchronous member of the same name; same semantics.
   db::awaitable<belief> add_belief(std::string statement, double confidence = 1.0)
     requires db::AsyncDatabase<DB>
   {
@@ -128,6 +146,7 @@ class KnowledgeStore {
     co_return b;
   }
 
+  /// Turso build: the awaitable form of the synchronous member of the same name; same semantics.
   db::awaitable<observation> add_observation(std::string content, observation_type type, std::string source = {})
     requires db::AsyncDatabase<DB>
   {
@@ -141,6 +160,7 @@ class KnowledgeStore {
     co_return o;
   }
 
+  /// Turso build: the awaitable form of the synchronous member of the same name; same semantics.
   db::awaitable<std::vector<belief>> list_beliefs()
     requires db::AsyncDatabase<DB>
   {
@@ -149,6 +169,7 @@ class KnowledgeStore {
     co_return detail::beliefs_from(rows);
   }
 
+  /// Turso build: the awaitable form of the synchronous member of the same name; same semantics.
   db::awaitable<std::vector<observation>> list_observations(std::optional<observation_type> type = std::nullopt)
     requires db::AsyncDatabase<DB>
   {
@@ -157,6 +178,7 @@ class KnowledgeStore {
     co_return detail::observations_from(rows);
   }
 
+  /// Turso build: the awaitable form of the synchronous member of the same name; same semantics.
   db::awaitable<belief> get_belief(std::int64_t id)
     requires db::AsyncDatabase<DB>
   {
@@ -167,6 +189,7 @@ class KnowledgeStore {
     co_return std::move(found.front());
   }
 
+  /// Turso build: the awaitable form of the synchronous member of the same name; same semantics.
   db::awaitable<observation> get_observation(std::int64_t id)
     requires db::AsyncDatabase<DB>
   {
@@ -177,6 +200,7 @@ class KnowledgeStore {
     co_return std::move(found.front());
   }
 
+  /// Turso build: the awaitable form of the synchronous member of the same name; same semantics.
   db::awaitable<void> remove_belief(std::int64_t id)
     requires db::AsyncDatabase<DB>
   {
@@ -186,6 +210,7 @@ class KnowledgeStore {
     if (embeddings_ != nullptr) co_await embeddings_->remove(item_type::belief, id);
   }
 
+  /// Turso build: the awaitable form of the synchronous member of the same name; same semantics.
   db::awaitable<void> remove_observation(std::int64_t id)
     requires db::AsyncDatabase<DB>
   {
@@ -195,6 +220,7 @@ class KnowledgeStore {
     if (embeddings_ != nullptr) co_await embeddings_->remove(item_type::observation, id);
   }
 
+  /// Turso build: the awaitable form of the synchronous member of the same name; same semantics.
   db::awaitable<std::int64_t> count(item_type type)
     requires db::AsyncDatabase<DB>
   {

@@ -1,25 +1,26 @@
-// patina/domain/lexical_index.hpp — keeps the lexical (BM25) index in step with
-// the database and searches it.
-//
-// The index itself is a lexical_store: a local sidecar file (`.patina/local.db`
-// in a project), never the synced database. LexicalIndex<DB> reads the code
-// index and the knowledge items from the database `DB` and updates the store:
-// refresh() first compares two cheap stamps (one query); when the code stamp
-// moved it compares every file's stamp (content hash and index time) and
-// rewrites only the files that changed or disappeared, in batches of files,
-// each batch one transaction; when the knowledge stamp moved it rewrites the
-// knowledge documents (there are few). An interrupted refresh resumes at the
-// next one. Searches call refresh() first, so the index is never stale; the
-// sync code may also call it after a pull to pay the cost up front.
-//
-// LexicalIndex<DB> is a template over the database type: plain calls for a
-// db::SyncDatabase (SQLite build); awaitables for a db::AsyncDatabase (Turso
-// build), where every sidecar operation runs on the index's own thread, never
-// on the caller's I/O thread, and completes on the caller's executor.
-//
-// Thread safety: borrows the database and the store; one operation at a time
-// per LexicalIndex (the Turso build's thread serialises the store's work, but
-// two refreshes must not interleave). Both must outlive it.
+/// @file
+/// patina/domain/lexical_index.hpp — keeps the lexical (BM25) index in step with
+/// the database and searches it.
+///
+/// The index itself is a lexical_store: a local sidecar file (`.patina/local.db`
+/// in a project), never the synced database. LexicalIndex<DB> reads the code
+/// index and the knowledge items from the database `DB` and updates the store:
+/// refresh() first compares two cheap stamps (one query); when the code stamp
+/// moved it compares every file's stamp (content hash and index time) and
+/// rewrites only the files that changed or disappeared, in batches of files,
+/// each batch one transaction; when the knowledge stamp moved it rewrites the
+/// knowledge documents (there are few). An interrupted refresh resumes at the
+/// next one. Searches call refresh() first, so the index is never stale; the
+/// sync code may also call it after a pull to pay the cost up front.
+///
+/// LexicalIndex<DB> is a template over the database type: plain calls for a
+/// db::SyncDatabase (SQLite build); awaitables for a db::AsyncDatabase (Turso
+/// build), where every sidecar operation runs on the index's own thread, never
+/// on the caller's I/O thread, and completes on the caller's executor.
+///
+/// Thread safety: borrows the database and the store; one operation at a time
+/// per LexicalIndex (the Turso build's thread serialises the store's work, but
+/// two refreshes must not interleave). Both must outlive it.
 #pragma once
 
 #include <cstddef>
@@ -44,28 +45,32 @@
 
 namespace patina::domain {
 
-// What one refresh did.
+/// What one refresh did.
 struct lexical_refresh {
-  std::size_t files_updated = 0;
-  std::size_t files_removed = 0;
-  std::size_t symbols_indexed = 0;
-  std::size_t knowledge_indexed = 0;
-  bool knowledge_rebuilt = false;
+  std::size_t files_updated = 0;  ///< Files whose symbols were (re)indexed.
+  std::size_t files_removed = 0;  ///< Files gone from the database, removed from the index.
+  std::size_t symbols_indexed = 0;  ///< Symbols written to the index.
+  std::size_t knowledge_indexed = 0;  ///< Beliefs and observations written to the index.
+  bool knowledge_rebuilt = false;  ///< True when the knowledge part was rebuilt from scratch.
 };
 
+/// Keyword search (BM25) over symbols and knowledge, kept in a lexical_store
+/// beside the database. Plain calls over a db::SyncDatabase, awaitables over a
+/// db::AsyncDatabase; see the file description for the contract and thread safety.
 template <class DB>
 class LexicalIndex {
  public:
-  // REQUIRES: db and store outlive this object.
+  /// REQUIRES: db and store outlive this object.
   LexicalIndex(DB& db, lexical_store& store) : db_(db), store_(store) {}
   LexicalIndex(const LexicalIndex&) = delete;
   LexicalIndex& operator=(const LexicalIndex&) = delete;
 
+  /// The BM25 field weights used by symbol searches; may be changed between searches.
   lexical_weights& weights() noexcept { return weights_; }
 
   // --- SQLite build (synchronous) ---------------------------------------------
 
-  // Brings the store up to date with the database (see above).
+  /// Brings the store up to date with the database (see above).
   lexical_refresh refresh()
     requires db::SyncDatabase<DB>
   {
@@ -99,7 +104,7 @@ class LexicalIndex {
     return done;
   }
 
-  // The best k symbols for the query's words after `filter` (refresh first).
+  /// The best k symbols for the query's words after `filter` (refresh first).
   std::vector<lexical_match> search_symbols(const std::string& query, const code_filter& filter, std::size_t k)
     requires db::SyncDatabase<DB>
   {
@@ -107,7 +112,7 @@ class LexicalIndex {
     return store_.search_symbols(query, filter, k, weights_);
   }
 
-  // The best k beliefs and observations for the query's words (refresh first).
+  /// The best k beliefs and observations for the query's words (refresh first).
   std::vector<lexical_match> search_knowledge(const std::string& query, std::size_t k)
     requires db::SyncDatabase<DB>
   {
@@ -115,7 +120,7 @@ class LexicalIndex {
     return store_.search_knowledge(query, k);
   }
 
-  // Both searches after a single refresh, for hybrid search.
+  /// Both searches after a single refresh, for hybrid search.
   std::pair<std::vector<lexical_match>, std::vector<lexical_match>> search(const std::string& query,
                                                                            const code_filter& filter,
                                                                            std::size_t k, bool symbols,
@@ -123,6 +128,18 @@ class LexicalIndex {
     requires db::SyncDatabase<DB>
   {
     refresh();
+    return search_indexed(query, filter, k, symbols, knowledge);
+  }
+
+  /// search() without the refresh (call refresh() first). It touches only the
+  /// store, never the database, so it may run on another thread while the
+  /// caller uses the database (hybrid search overlaps it with the vector signal).
+  std::pair<std::vector<lexical_match>, std::vector<lexical_match>> search_indexed(const std::string& query,
+                                                                                   const code_filter& filter,
+                                                                                   std::size_t k, bool symbols,
+                                                                                   bool knowledge)
+    requires db::SyncDatabase<DB>
+  {
     std::pair<std::vector<lexical_match>, std::vector<lexical_match>> out;
     if (symbols) out.first = store_.search_symbols(query, filter, k, weights_);
     if (knowledge) out.second = store_.search_knowledge(query, k);
@@ -133,6 +150,7 @@ class LexicalIndex {
   // --- Turso build (asynchronous): same operations, same semantics -----------
   // Arguments are copied before the operation starts.
 
+  /// Turso build: the awaitable form of the synchronous member of the same name; same semantics.
   db::awaitable<lexical_refresh> refresh()
     requires db::AsyncDatabase<DB>
   {
@@ -183,6 +201,7 @@ class LexicalIndex {
     co_return done;
   }
 
+  /// Turso build: the awaitable form of the synchronous member of the same name; same semantics.
   db::awaitable<std::vector<lexical_match>> search_symbols(std::string query, code_filter filter, std::size_t k)
     requires db::AsyncDatabase<DB>
   {
@@ -193,6 +212,7 @@ class LexicalIndex {
     co_return out;
   }
 
+  /// Turso build: the awaitable form of the synchronous member of the same name; same semantics.
   db::awaitable<std::vector<lexical_match>> search_knowledge(std::string query, std::size_t k)
     requires db::AsyncDatabase<DB>
   {
@@ -202,6 +222,7 @@ class LexicalIndex {
     co_return out;
   }
 
+  /// Turso build: the awaitable form of the synchronous member of the same name; same semantics.
   db::awaitable<std::pair<std::vector<lexical_match>, std::vector<lexical_match>>> search(
       std::string query, code_filter filter, std::size_t k, bool symbols, bool knowledge)
     requires db::AsyncDatabase<DB>
@@ -231,9 +252,9 @@ class LexicalIndex {
   }
 
 #if defined(PATINA_BACKEND_TURSO)
-  // Runs `f` (returning a non-void value) on the store's thread and resumes the
-  // caller on its own executor with the value (or the exception). The caller's
-  // executor is kept busy meanwhile so that its io_context does not run dry.
+  /// Runs `f` (returning a non-void value) on the store's thread and resumes the
+  /// caller on its own executor with the value (or the exception). The caller's
+  /// executor is kept busy meanwhile so that its io_context does not run dry.
   template <class F>
   db::awaitable<std::invoke_result_t<F&>> on_store(F f) {
     namespace asio = boost::asio;

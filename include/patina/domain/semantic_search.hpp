@@ -1,21 +1,22 @@
-// patina/domain/semantic_search.hpp — answers a question by meaning: embeds the
-// query with the configured engine and finds the nearest beliefs and
-// observations by cosine similarity.
-//
-// SemanticSearch<DB> is a template over the database type: plain calls for a
-// db::SyncDatabase (SQLite build), awaitables for a db::AsyncDatabase (Turso
-// build), same names and parameters. search_many runs its searches with scoped
-// concurrency in the Turso build (all finish before it returns; nothing is
-// spawned detached) and one after another in the SQLite build.
-//
-// Results are best first; `score` is the cosine similarity (1 = same meaning).
-// REQUIRES: the database's vector space belongs to the engine
-// (EmbeddingsDatabase::ensure_model); otherwise the query's dimension may not
-// match and the search fails with errc::dimension_mismatch. A database with no
-// vectors yet returns no results.
-//
-// Thread safety: borrows the database and engine; as thread-safe as the
-// database. Both must outlive the search object.
+/// @file
+/// patina/domain/semantic_search.hpp — answers a question by meaning: embeds the
+/// query with the configured engine and finds the nearest beliefs and
+/// observations by cosine similarity.
+///
+/// SemanticSearch<DB> is a template over the database type: plain calls for a
+/// db::SyncDatabase (SQLite build), awaitables for a db::AsyncDatabase (Turso
+/// build), same names and parameters. search_many runs its searches with scoped
+/// concurrency in the Turso build (all finish before it returns; nothing is
+/// spawned detached) and one after another in the SQLite build.
+///
+/// Results are best first; `score` is the cosine similarity (1 = same meaning).
+/// REQUIRES: the database's vector space belongs to the engine
+/// (EmbeddingsDatabase::ensure_model); otherwise the query's dimension may not
+/// match and the search fails with errc::dimension_mismatch. A database with no
+/// vectors yet returns no results.
+///
+/// Thread safety: borrows the database and engine; as thread-safe as the
+/// database. Both must outlive the search object.
 #pragma once
 
 #include <cstddef>
@@ -38,13 +39,19 @@
 
 namespace patina::domain {
 
+/// Search by meaning over beliefs and observations. See the file description
+/// for the contract (engine and database must share a vector space) and thread safety.
 template <class DB>
 class SemanticSearch {
  public:
+  /// Borrows `db` and `engine`. REQUIRES: both outlive this object.
   SemanticSearch(DB& db, embed::embedding_engine& engine) : db_(db), engine_(engine) {}
 
   // --- SQLite build (synchronous) ---------------------------------------------
 
+  /// The `k` beliefs nearest in meaning to `query`, best first (fewer when the
+  /// database holds fewer). Throws patina::exception on a database failure
+  /// (dimension_mismatch when the vectors belong to another model).
   std::vector<search_hit> search_beliefs(const std::string& query, std::size_t k)
     requires db::SyncDatabase<DB>
   {
@@ -57,6 +64,8 @@ class SemanticSearch {
     return detail::belief_hits(matches, items);
   }
 
+  /// Like search_beliefs over observations; with `type`, only observations of that
+  /// type are considered (the filter applies inside the nearest-neighbour search).
   std::vector<search_hit> search_observations(const std::string& query, std::optional<observation_type> type,
                                               std::size_t k)
     requires db::SyncDatabase<DB>
@@ -70,7 +79,7 @@ class SemanticSearch {
     return detail::observation_hits(matches, items);
   }
 
-  // Beliefs and observations together, merged by similarity.
+  /// Beliefs and observations together, merged by similarity.
   std::vector<search_hit> search_knowledge(const std::string& query, std::size_t k)
     requires db::SyncDatabase<DB>
   {
@@ -80,6 +89,7 @@ class SemanticSearch {
     return detail::merge_by_score(std::move(lists), k);
   }
 
+  /// search_knowledge for each query, one after another; results in query order.
   std::vector<std::vector<search_hit>> search_many(const std::vector<std::string>& queries, std::size_t k)
     requires db::SyncDatabase<DB>
   {
@@ -92,6 +102,7 @@ class SemanticSearch {
 #if defined(PATINA_BACKEND_TURSO)
   // --- Turso build (asynchronous): same operations, same semantics -----------
 
+  /// Turso build: the awaitable form of the synchronous member of the same name; same semantics.
   db::awaitable<std::vector<search_hit>> search_beliefs(std::string query, std::size_t k)
     requires db::AsyncDatabase<DB>
   {
@@ -107,6 +118,7 @@ class SemanticSearch {
     co_return detail::belief_hits(matches, items);
   }
 
+  /// Turso build: the awaitable form of the synchronous member of the same name; same semantics.
   db::awaitable<std::vector<search_hit>> search_observations(std::string query,
                                                              std::optional<observation_type> type, std::size_t k)
     requires db::AsyncDatabase<DB>
@@ -123,6 +135,7 @@ class SemanticSearch {
     co_return detail::observation_hits(matches, items);
   }
 
+  /// Turso build: the awaitable form of the synchronous member of the same name; same semantics.
   db::awaitable<std::vector<search_hit>> search_knowledge(std::string query, std::size_t k)
     requires db::AsyncDatabase<DB>
   {
@@ -134,9 +147,9 @@ class SemanticSearch {
     co_return detail::merge_by_score(std::move(lists), k);
   }
 
-  // Runs one search_knowledge per query concurrently and returns when all are
-  // done, results in the order of `queries`. The first failure is rethrown after
-  // every search has finished.
+  /// Runs one search_knowledge per query concurrently and returns when all are
+  /// done, results in the order of `queries`. The first failure is rethrown after
+  /// every search has finished.
   db::awaitable<std::vector<std::vector<search_hit>>> search_many(std::vector<std::string> queries, std::size_t k)
     requires db::AsyncDatabase<DB>
   {

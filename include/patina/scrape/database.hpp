@@ -1,20 +1,21 @@
-// patina/scrape/database.hpp — the code index: scrapes a source tree into the
-// database and answers symbol lookups.
-//
-// scrape::Database<DB> is a template over the database type: plain calls for a
-// db::SyncDatabase (SQLite build), awaitables for a db::AsyncDatabase (Turso
-// build), same names and parameters. A scrape walks the tree (respecting
-// .gitignore), parses files on all cores, and writes through the one database
-// connection in batched transactions; only files whose content hash changed are
-// parsed again, files gone from the tree lose their rows, and call edges are
-// resolved to symbols when the callee's name matches exactly one definition.
-//
-// Failure semantics: a file that cannot be read or parsed never stops a scrape
-// (it is recorded as skipped or partial); a database failure does, and what was
-// committed before it stays (the next scrape continues from there).
-//
-// Thread safety: borrows the database; as thread-safe as the database. The
-// database must outlive the object.
+/// @file
+/// patina/scrape/database.hpp — the code index: scrapes a source tree into the
+/// database and answers symbol lookups.
+///
+/// scrape::Database<DB> is a template over the database type: plain calls for a
+/// db::SyncDatabase (SQLite build), awaitables for a db::AsyncDatabase (Turso
+/// build), same names and parameters. A scrape walks the tree (respecting
+/// .gitignore), parses files on all cores, and writes through the one database
+/// connection in batched transactions; only files whose content hash changed are
+/// parsed again, files gone from the tree lose their rows, and call edges are
+/// resolved to symbols when the callee's name matches exactly one definition.
+///
+/// Failure semantics: a file that cannot be read or parsed never stops a scrape
+/// (it is recorded as skipped or partial); a database failure does, and what was
+/// committed before it stays (the next scrape continues from there).
+///
+/// Thread safety: borrows the database; as thread-safe as the database. The
+/// database must outlive the object.
 #pragma once
 
 #include <chrono>
@@ -40,14 +41,19 @@
 
 namespace patina::scrape {
 
+/// The code index of one database: scrape a tree, look up symbols and call
+/// edges. See the file description for failure semantics and thread safety.
 template <class DB>
 class Database {
  public:
-  // REQUIRES: db outlives this object.
+  /// REQUIRES: db outlives this object.
   explicit Database(DB& db) : db_(db) {}
 
   // --- SQLite build (synchronous) ---------------------------------------------
 
+  /// Scrapes the tree at `root` into the database (incrementally unless
+  /// `options.full`). Unreadable or unparsable files are recorded, not fatal;
+  /// database failures throw patina::exception.
   scrape_report scrape(const std::filesystem::path& root, scrape_options options)
     requires db::SyncDatabase<DB>
   {
@@ -57,6 +63,7 @@ class Database {
     const auto known = db_.query(known_q.sql, known_q.params);
     const auto skipped = db_.query(skipped_q.sql, skipped_q.params);
     detail::scrape_session session(known, skipped, options.full);
+    options.scan.walked = [&session](std::size_t files, std::uint64_t bytes) { session.set_totals(files, bytes); };
     options.scan.already_known = [&session](std::string_view p, std::string_view h) {
       return session.is_known(p, h);
     };
@@ -72,28 +79,38 @@ class Database {
     });
     if (!summary) throw exception(std::move(summary).err());
     db_.execute_batch(session.finish_statements());
+    if (session.calls_changed()) {
+      const auto callables_q = detail::select_callables();
+      const auto callables = db_.query(callables_q.sql, callables_q.params);
+      db_.execute_batch(detail::resolve_call_statements(callables));
+    }
     drop_orphan_vectors();
     return finish(session, *summary, started);
   }
 
+  /// Symbols whose name or qualified name is exactly `name` (definitions
+  /// before declarations, then by path and line), at most `limit`.
   std::vector<symbol_record> find_symbols(const std::string& name, std::size_t limit = 100)
     requires db::SyncDatabase<DB>
   {
     const auto st = detail::select_symbols_named(name, limit);
     return detail::symbols_from(db_.query(st.sql, st.params));
   }
+  /// The calls to symbol `symbol_id`.
   std::vector<call_record> callers(std::int64_t symbol_id)
     requires db::SyncDatabase<DB>
   {
     const auto st = detail::select_callers(symbol_id);
     return detail::calls_from(db_.query(st.sql, st.params));
   }
+  /// The calls made by symbol `symbol_id`.
   std::vector<call_record> callees(std::int64_t symbol_id)
     requires db::SyncDatabase<DB>
   {
     const auto st = detail::select_callees(symbol_id);
     return detail::calls_from(db_.query(st.sql, st.params));
   }
+  /// The files the last scrape skipped.
   std::vector<skipped_record> skipped_files()
     requires db::SyncDatabase<DB>
   {
@@ -109,6 +126,7 @@ class Database {
   // batches wait), so memory stays bounded and the caller's executor only
   // writes.
 
+  /// Turso build: the awaitable form of the synchronous member of the same name; same semantics.
   db::awaitable<scrape_report> scrape(std::filesystem::path root, scrape_options options)
     requires db::AsyncDatabase<DB>
   {
@@ -119,6 +137,7 @@ class Database {
     const auto known = co_await db_.query(known_q.sql, known_q.params);
     const auto skipped = co_await db_.query(skipped_q.sql, skipped_q.params);
     detail::scrape_session session(known, skipped, options.full);
+    options.scan.walked = [&session](std::size_t files, std::uint64_t bytes) { session.set_totals(files, bytes); };
     options.scan.already_known = [&session](std::string_view p, std::string_view h) {
       return session.is_known(p, h);
     };
@@ -168,10 +187,17 @@ class Database {
     if (!summary) throw exception(std::move(summary).err());
     const auto finishing = session.finish_statements();
     co_await db_.execute_batch(finishing);
+    if (session.calls_changed()) {
+      const auto callables_q = detail::select_callables();
+      const auto callables = co_await db_.query(callables_q.sql, callables_q.params);
+      const auto resolving = detail::resolve_call_statements(callables);
+      co_await db_.execute_batch(resolving);
+    }
     co_await drop_orphan_vectors();
     co_return finish(session, *summary, started);
   }
 
+  /// Turso build: the awaitable form of the synchronous member of the same name; same semantics.
   db::awaitable<std::vector<symbol_record>> find_symbols(std::string name, std::size_t limit = 100)
     requires db::AsyncDatabase<DB>
   {
@@ -179,6 +205,7 @@ class Database {
     const auto rows = co_await db_.query(st.sql, st.params);
     co_return detail::symbols_from(rows);
   }
+  /// Turso build: the awaitable form of the synchronous member of the same name; same semantics.
   db::awaitable<std::vector<call_record>> callers(std::int64_t symbol_id)
     requires db::AsyncDatabase<DB>
   {
@@ -186,6 +213,7 @@ class Database {
     const auto rows = co_await db_.query(st.sql, st.params);
     co_return detail::calls_from(rows);
   }
+  /// Turso build: the awaitable form of the synchronous member of the same name; same semantics.
   db::awaitable<std::vector<call_record>> callees(std::int64_t symbol_id)
     requires db::AsyncDatabase<DB>
   {
@@ -193,6 +221,7 @@ class Database {
     const auto rows = co_await db_.query(st.sql, st.params);
     co_return detail::calls_from(rows);
   }
+  /// Turso build: the awaitable form of the synchronous member of the same name; same semantics.
   db::awaitable<std::vector<skipped_record>> skipped_files()
     requires db::AsyncDatabase<DB>
   {
@@ -205,10 +234,10 @@ class Database {
  private:
   static constexpr std::size_t max_waiting = 2;
 
-  // Back-pressure between the scan thread (acquire) and the writer (release).
+  /// Back-pressure between the scan thread (acquire) and the writer (release).
   class handoff {
    public:
-    // Blocks while max_waiting batches wait; false once stop() was called.
+    /// Blocks while max_waiting batches wait; false once stop() was called.
     bool acquire() {
       std::unique_lock lock(mutex_);
       cv_.wait(lock, [&] { return stopped_ || waiting_ < max_waiting; });
@@ -249,10 +278,12 @@ class Database {
     scrape_progress p;
     p.files_done = session.files_seen();
     p.bytes_done = session.bytes_seen();
+    p.files_total = session.files_total();
+    p.bytes_total = session.bytes_total();
     options.progress(p);
   }
 
-  // Symbols that disappeared take their vectors and embedding records along.
+  /// Symbols that disappeared take their vectors and embedding records along.
   void drop_orphan_vectors()
     requires db::SyncDatabase<DB>
   {

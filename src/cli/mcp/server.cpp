@@ -103,7 +103,7 @@ task<int> serve_mcp(context& ctx) {
   embeddings_db embeddings(db, *ctx.engine().engine);
   prepare_embeddings(ctx, embeddings);
   mcp_tools tools(ctx, db);
-  mcp::session session(mcp_server_info(), mcp_tool_definitions());
+  mcp::session session(mcp_server_info(), mcp_tools::definitions());
   log_start(ctx);
 
   mcp::line_reader reader;
@@ -394,7 +394,7 @@ task<int> serve_mcp(context& ctx) {
   embeddings_db embeddings(db, *ctx.engine().engine);
   co_await prepare_embeddings(ctx, embeddings);
   mcp_tools tools(ctx, db);
-  mcp::session session(mcp_server_info(), mcp_tool_definitions());
+  mcp::session session(mcp_server_info(), mcp_tools::definitions());
   log_start(ctx);
 
   auto ex = co_await asio::this_coro::executor;

@@ -1,5 +1,7 @@
 #include "tool_definitions.hpp"
 
+#include <utility>
+
 #include <nlohmann/json.hpp>
 
 #include "patina/backend.hpp"
@@ -25,7 +27,11 @@ constexpr const char* search_input = R"json({
     "limit": {"type": "integer", "minimum": 1, "maximum": 100, "default": 10,
               "description": "Largest number of results"},
     "observation_type": {"type": "string", "enum": ["pattern", "decision", "challenge", "technology", "note"],
-                         "description": "Only observations of this type (scope observations or all)"}
+                         "description": "Only observations of this type (scope observations or all)"},
+    "language": {"type": "string", "description": "Only code in this language, e.g. cpp or python (scope code or all)"},
+    "kind": {"type": "string", "description": "Only symbols of this kind, e.g. function, method or class (scope code or all)"},
+    "path": {"type": "string", "minLength": 1,
+             "description": "Only code whose path, relative to the project root, matches this glob; * also matches /, e.g. src/net/* (scope code or all)"}
   },
   "required": ["query"],
   "additionalProperties": false
@@ -44,17 +50,22 @@ constexpr const char* search_output = R"json({
           "rank": {"type": "integer", "minimum": 1},
           "type": {"type": "string", "enum": ["symbol", "belief", "observation"]},
           "id": {"type": "string", "description": "Decimal id"},
-          "score": {"type": "number", "description": "Higher is better; cosine similarity for vector matches"},
+          "score": {"type": "number", "description": "Higher is better: cosine similarity for scopes beliefs and observations, the fused rank score of meaning and words for code and all"},
           "text": {"type": "string"},
           "why": {"type": "string", "description": "Why it matched"},
           "observation_type": {"type": "string", "enum": ["pattern", "decision", "challenge", "technology", "note"]},
           "source": {"type": "string"},
           "path": {"type": "string", "description": "Code: file, relative to the project root"},
-          "line": {"type": "integer", "description": "Code: 1-based line"},
+          "line": {"type": "integer", "description": "Code: 1-based first line"},
+          "end_line": {"type": "integer"},
           "name": {"type": "string"},
           "qualified_name": {"type": "string"},
           "kind": {"type": "string"},
-          "signature": {"type": "string"}
+          "language": {"type": "string"},
+          "signature": {"type": "string"},
+          "declaration": {"type": "boolean", "description": "Code: a declaration (prototype) rather than a definition"},
+          "signals": {"type": "object", "description": "Scopes code and all: each signal's rank and score, null when it did not find the result",
+                      "properties": {"vector": {"type": ["object", "null"]}, "lexical": {"type": ["object", "null"]}}}
         },
         "required": ["rank", "type", "id", "score", "text", "why"]
       }
@@ -177,8 +188,9 @@ constexpr const char* symbol_output = R"json({
           "callers": {"type": "array", "items": {
                        "type": "object",
                        "properties": {
-                         "name": {"type": "string", "description": "The other function's name"},
-                         "qualified_name": {"type": "string", "description": "When resolved"},
+                         "id": {"type": ["string", "null"], "description": "The caller's decimal id"},
+                         "name": {"type": "string", "description": "The caller's qualified name"},
+                         "qualified_name": {"type": "string"},
                          "path": {"type": "string"},
                          "line": {"type": "integer", "description": "The line of the call"}
                        },
@@ -186,10 +198,11 @@ constexpr const char* symbol_output = R"json({
           "callees": {"type": "array", "items": {
                        "type": "object",
                        "properties": {
-                         "name": {"type": "string", "description": "The other function's name"},
+                         "id": {"type": ["string", "null"], "description": "The callee's decimal id, null when the name did not resolve to one symbol"},
+                         "name": {"type": "string", "description": "The callee as written at the call"},
                          "qualified_name": {"type": "string", "description": "When resolved"},
-                         "path": {"type": "string"},
-                         "line": {"type": "integer", "description": "The line of the call"}
+                         "path": {"type": "string", "description": "Where the callee is defined"},
+                         "line": {"type": "integer", "description": "The first line of the callee's definition"}
                        },
                        "required": ["name"]}}
         },
@@ -207,14 +220,19 @@ mcp::tool_definition make(const char* name, const char* title, const char* descr
 
 }  // namespace
 
-mcp::tool_registry mcp_tool_definitions() {
+mcp::tool_registry mcp_tool_definitions(const mcp_code_filter_values& filters) {
   mcp::tool_registry tools;
-  tools.add(make("search", "Search Patina",
-                 "Finds the project's recorded knowledge (beliefs and observations) and code symbols by meaning. "
-                 "Use it before answering questions about how this project works or why it is built the way it "
-                 "is, and before recording something, to avoid duplicates. Results are best first, with ids, "
-                 "scores and, for code, path:line.",
-                 search_input, search_output, mcp::tool_hints{true, false, true, false}));
+  auto search = make("search", "Search Patina",
+                     "Finds the project's code symbols (functions, classes, methods...) and its recorded knowledge "
+                     "(beliefs and observations) by meaning and by words. Use it before answering questions about "
+                     "how this project works, where something is done or why it is built the way it is, and before "
+                     "recording something, to avoid duplicates. Results are best first, with ids, scores, a reason "
+                     "and, for code, path:line, kind, qualified name and signature.",
+                     search_input, search_output, mcp::tool_hints{true, false, true, false});
+  auto& properties = search.input_schema["properties"];
+  if (!filters.languages.empty()) properties["language"]["enum"] = filters.languages;
+  if (!filters.kinds.empty()) properties["kind"]["enum"] = filters.kinds;
+  tools.add(std::move(search));
   tools.add(make("add_belief", "Record a belief",
                  "Records a belief: something the team holds to be true about this project (a rule, an invariant, "
                  "a convention), with a confidence from 0 to 1. Returns the new belief and its id.",
@@ -228,8 +246,9 @@ mcp::tool_registry mcp_tool_definitions() {
                  "files, symbols and embedded items, and the embedding model.",
                  status_input, status_output, mcp::tool_hints{true, false, true, false}));
   tools.add(make("symbol", "Look up a code symbol",
-                 "Looks up a code symbol (function, class, method...) by name: where it is defined (path:line), "
-                 "its signature and documentation, and optionally its callers and callees.",
+                 "Looks up a code symbol (function, class, method...) by its exact name or qualified name: where it "
+                 "is defined (path:line), its signature and documentation, and optionally its callers and callees. "
+                 "Use search first when you do not know the name.",
                  symbol_input, symbol_output, mcp::tool_hints{true, false, true, false}));
   return tools;
 }
@@ -238,8 +257,9 @@ mcp::server_info mcp_server_info() {
   return mcp::server_info{
       "patina", version_string, "Patina",
       "Patina holds this project's development knowledge: beliefs (what the team holds true), observations "
-      "(patterns, decisions, challenges, technologies, notes) and, once indexed, its code symbols. Search it "
-      "before answering questions about the project; record new beliefs and observations when you learn "
+      "(patterns, decisions, challenges, technologies, notes) and the code symbols of the project (after "
+      "`patina scrape`). Search it before answering questions about the project, look symbols up to see "
+      "their definition, callers and callees, and record new beliefs and observations when you learn "
       "something worth keeping."};
 }
 

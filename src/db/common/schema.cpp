@@ -107,6 +107,13 @@ const std::vector<migration>& all_migrations() {
            " detail TEXT NOT NULL DEFAULT '',"
            " recorded_at INTEGER NOT NULL)",
        }},
+      // v3: call resolution looks calls up by (callee name, caller's file); with
+      // the name alone it walked every call of a common name once per file.
+      {3,
+       {
+           "CREATE INDEX calls_callee_file ON calls (callee_simple, file_id)",
+           "DROP INDEX calls_callee_simple",
+       }},
   };
   return list;
 }

@@ -6,8 +6,9 @@
 
 #include "db/common/connection.hpp"
 #include "db/common/schema.hpp"
+#include "db/common/sqlite_vec.hpp"
 #include "db/common/vector_specs.hpp"
-#include "db/sqlite/sqlite_vec.hpp"
+#include "db/common/vector_storage.hpp"
 
 namespace patina::db {
 
@@ -59,12 +60,15 @@ result<SqliteDatabase> SqliteDatabase::try_open(const std::filesystem::path& pat
                                                 const open_options& options) {
   // Every check runs before the first write (WAL switch, migrations), so a
   // failure leaves the file as it was.
-  auto extension = sqlite_backend::locate_sqlite_vec(options.sqlite_vec);
+  auto extension = detail::locate_sqlite_vec(options.sqlite_vec);
   if (!extension) return fail(extension.err());
   auto conn = detail::connection::open(path, detail::connection_options::from(options));
   if (!conn) return fail(conn.err());
   auto owned = std::make_unique<detail::connection>(std::move(*conn));
-  if (auto loaded = sqlite_backend::load_sqlite_vec(*owned, *extension); !loaded) {
+  if (auto ours = detail::check_vector_storage(*owned, detail::vector_storage::vec0); !ours) {
+    return fail(ours.err());
+  }
+  if (auto loaded = detail::load_sqlite_vec(*owned, *extension); !loaded) {
     return fail(loaded.err());
   }
   auto version = detail::prepare_schema(*owned);

@@ -9,7 +9,13 @@
 
 #include "patina/db/turso_database.hpp"
 
+namespace patina::db::detail {
+class connection;
+}  // namespace patina::db::detail
+
 namespace patina::db::turso {
+
+class local_store;
 
 struct database_access {
   // Wraps opened internals in the public type.
@@ -19,6 +25,11 @@ struct database_access {
   // coroutine's executor; an exception from `body` reaches the caller. For tests of
   // the async bridge.
   static awaitable<result<int>> run_on_reader(TursoDatabase& db, std::function<int()> body);
+  // Runs `body` on the writer thread with the writer's connection and the local store,
+  // as a writing operation does (for work that needs one transaction across many
+  // statements, e.g. migrate_from_sqlite). REQUIRES: a local or embedded database.
+  static awaitable<result<void>> run_on_writer(
+      TursoDatabase& db, std::function<result<void>(detail::connection&, local_store&)> body);
 
   // An embedded replica's sync without its push: pulls and replays the local changes
   // on top. For tests of the replay of unpushed changes.

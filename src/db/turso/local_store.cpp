@@ -9,6 +9,7 @@
 
 #include "db/common/schema.hpp"
 #include "db/common/vector_specs.hpp"
+#include "db/common/vector_storage.hpp"
 #include "db/turso/vector_functions.hpp"
 #include "patina/core/id.hpp"
 #include "patina/core/vector.hpp"
@@ -224,6 +225,10 @@ result<local_store::opened> local_store::open(const std::filesystem::path& path,
   if (!writer) return fail(writer.err());
   if (setup) {
     if (auto ready = setup(*writer); !ready) return fail(ready.err());
+  }
+  // Before anything writes: a SQLite-build file would fail later, half-repaired.
+  if (auto ours = detail::check_vector_storage(*writer, detail::vector_storage::vector32); !ours) {
+    return fail(ours.err());
   }
   if (register_vector_functions(writer->handle()) != SQLITE_OK) {
     return fail(writer->last_error(SQLITE_ERROR, "registering the vector SQL functions"));

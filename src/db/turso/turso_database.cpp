@@ -929,6 +929,15 @@ awaitable<result<int>> database_access::run_on_reader(TursoDatabase& db, std::fu
   co_return value;
 }
 
+awaitable<result<void>> database_access::run_on_writer(
+    TursoDatabase& db, std::function<result<void>(detail::connection&, local_store&)> body) {
+  auto state = db.state_;
+  auto done = co_await on_pool<void>(*state, side::writer, [&](detail::connection& c) -> result<void> {
+    return body(c, state->store);
+  });
+  co_return done;
+}
+
 namespace {
 
 awaitable<result<sync_summary>> do_pull_only(state_ptr s) {

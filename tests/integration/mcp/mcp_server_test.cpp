@@ -2,14 +2,19 @@
 // stdin/stdout in a temporary project, the way an MCP client drives it.
 #include <gtest/gtest.h>
 
+#include <cstdint>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <random>
 #include <set>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
+#include "temp_dir.hpp"
 #include "mcp/json_schema.hpp"
 #include "mcp_driver.hpp"
 #include "patina/backend.hpp"
@@ -22,22 +27,7 @@ using patina::test::mcp_driver_options;
 
 namespace {
 
-class temp_dir {
- public:
-  temp_dir() {
-    std::random_device rd;
-    path_ = fs::temp_directory_path() / ("patina-mcp-" + std::to_string(rd()) + std::to_string(rd()));
-    fs::create_directories(path_);
-  }
-  ~temp_dir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
+using patina::test::temp_dir;
 
 const std::vector<std::string> isolated_env{"PATINA_DB", "PATINA_TURSO_URL", "PATINA_TURSO_TOKEN"};
 
@@ -170,8 +160,9 @@ TEST_F(mcp_server, add_belief_then_search_finds_it_first) {
   EXPECT_EQ(out["results"][0]["type"], "belief");
   EXPECT_EQ(out["results"][0]["rank"], 1);
   EXPECT_EQ(out["scope"], "all");
-  // Scope all says that code was not searched (no code index in this build yet).
+  // Scope all says that code was not searched: nothing was scraped.
   ASSERT_EQ(out["notes"].size(), 1u);
+  EXPECT_NE(out["notes"][0].get<std::string>().find("patina scrape"), std::string::npos) << out.dump();
   // The readable rendering names the hit first.
   const auto text = text_of(r);
   EXPECT_LT(text.find("Failed uploads are retried"), text.find("\n2. ")) << text;
@@ -242,15 +233,15 @@ TEST_F(mcp_server, protocol_2024_11_05_gets_text_content_only) {
   finish(*s);
 }
 
-TEST_F(mcp_server, code_scope_and_symbol_are_tool_errors_until_the_code_index_lands) {
+TEST_F(mcp_server, before_a_scrape_code_search_says_so_and_symbols_are_not_found) {
   auto s = start_initialized();
-  for (const auto& [tool, args] : std::vector<std::pair<std::string, json>>{
-           {"search", {{"query", "upload"}, {"scope", "code"}}}, {"symbol", {{"name", "upload"}, {"callers", true}}}}) {
-    auto r = s->call_tool(tool, tool, args);
-    EXPECT_EQ(r["result"]["isError"], true) << r.dump();
-    EXPECT_FALSE(r["result"].contains("structuredContent"));
-    EXPECT_NE(text_of(r).find("code index is not available"), std::string::npos) << text_of(r);
-  }
+  auto r = s->call_tool(1, "search", {{"query", "upload"}, {"scope", "code"}});
+  ASSERT_EQ(r["result"]["isError"], false) << r.dump();
+  EXPECT_TRUE(r["result"]["structuredContent"]["results"].empty());
+  EXPECT_NE(text_of(r).find("run `patina scrape`"), std::string::npos) << text_of(r);
+  auto sym = s->call_tool(2, "symbol", {{"name", "upload"}, {"callers", true}});
+  EXPECT_EQ(sym["result"]["isError"], true) << sym.dump();
+  EXPECT_NE(text_of(sym).find("patina scrape"), std::string::npos) << text_of(sym);
   finish(*s);
 }
 
@@ -388,4 +379,266 @@ TEST_F(mcp_server, no_project_fails_at_start_with_a_message) {
   EXPECT_FALSE(s->read().has_value());
   EXPECT_EQ(s->wait().value_or(-1), 1);
   EXPECT_NE(s->log().find("patina init"), std::string::npos) << s->log();
+}
+
+TEST_F(mcp_server, symbol_arguments_that_break_its_schema_are_invalid_params) {
+  auto s = start_initialized();
+  int id = 1;
+  for (const auto& args : std::vector<json>{json::object(),
+                                            {{"name", 3}},
+                                            {{"name", ""}},
+                                            {{"name", "x"}, {"callers", "yes"}},
+                                            {{"name", "x"}, {"callees", 1}},
+                                            {{"name", "x"}, {"depth", 2}}}) {
+    auto r = s->call_tool(id++, "symbol", args);
+    EXPECT_EQ(error_code_of(r), -32602) << args.dump() << " -> " << r.dump();
+    EXPECT_NE(r["error"]["message"].get<std::string>().find("symbol"), std::string::npos) << r.dump();
+  }
+  EXPECT_EQ(s->request(id, "ping")["result"], json::object());
+  finish(*s);
+}
+
+namespace {
+
+// A project holding tests/integration/mcp/fixture under src/, scraped and
+// embedded with the configured engine.
+class mcp_code : public mcp_server {
+ protected:
+  void SetUp() override {
+    mcp_server::SetUp();
+    if (HasFatalFailure()) return;
+    fs::copy(fs::path(PATINA_TEST_SOURCE_DIR) / "tests" / "integration" / "mcp" / "fixture", dir_.path() / "src",
+             fs::copy_options::recursive);
+    for (const auto& args : std::vector<std::vector<std::string>>{{"scrape", "--quiet"},
+                                                                  {"embeddings", "generate", "--quiet"}}) {
+      auto r = cli(args);
+      ASSERT_EQ(r.exit_code, 0) << r.err;
+    }
+  }
+
+  patina::test::process_result cli(std::vector<std::string> args) {
+    args.insert(args.begin(), PATINA_CLI_PATH);
+    patina::test::process_options opts;
+    opts.cwd = dir_.path();
+    opts.unset_env = isolated_env;
+    return patina::test::run_process(args, opts);
+  }
+
+  json cli_json(const std::vector<std::string>& args) {
+    auto r = cli(args);
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    return json::parse(r.out, nullptr, false);
+  }
+};
+
+// `patina symbol --json` writes ids as numbers, MCP as decimal strings.
+json with_text_ids(json j) {
+  if (j.is_object()) {
+    for (auto& [key, value] : j.items()) {
+      if (key == "id" && value.is_number_integer()) {
+        value = std::to_string(value.get<std::int64_t>());
+      } else {
+        value = with_text_ids(value);
+      }
+    }
+  } else if (j.is_array()) {
+    for (auto& e : j) e = with_text_ids(e);
+  }
+  return j;
+}
+
+const json* find_call(const json& calls, const std::string& qualified_name) {
+  for (const auto& c : calls) {
+    if (c.value("qualified_name", "") == qualified_name) return &c;
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+TEST_F(mcp_code, symbol_gives_the_definition_with_path_and_line) {
+  auto s = start_initialized();
+  const auto schema = tool_schema(*s, "symbol", "outputSchema");
+  auto r = s->call_tool(1, "symbol", {{"name", "retry_upload"}});
+  ASSERT_EQ(r["result"]["isError"], false) << r.dump();
+  const auto out = r["result"]["structuredContent"];
+  EXPECT_FALSE(patina::mcp::validate(schema, out).has_value()) << out.dump();
+  EXPECT_EQ(out["name"], "retry_upload");
+  ASSERT_EQ(out["results"].size(), 1u) << out.dump();
+  const auto sym = out["results"][0];
+  EXPECT_TRUE(sym["id"].is_string()) << sym.dump();
+  EXPECT_EQ(sym["name"], "retry_upload");
+  EXPECT_EQ(sym["kind"], "function");
+  EXPECT_EQ(sym["language"], "python");
+  EXPECT_EQ(sym["path"], "src/net/upload.py");
+  EXPECT_EQ(sym["line"], 14);
+  EXPECT_NE(sym["doc"].get<std::string>().find("after it failed"), std::string::npos) << sym.dump();
+  // Not asked for: no lists at all (an empty list would mean "none").
+  EXPECT_FALSE(sym.contains("callers"));
+  EXPECT_FALSE(sym.contains("callees"));
+  EXPECT_NE(text_of(r).find("src/net/upload.py:14"), std::string::npos) << text_of(r);
+
+  // The qualified name finds the same symbol.
+  auto q = s->call_tool(2, "symbol", {{"name", sym["qualified_name"]}});
+  ASSERT_EQ(q["result"]["isError"], false) << q.dump();
+  EXPECT_EQ(q["result"]["structuredContent"]["results"][0]["id"], sym["id"]);
+  finish(*s);
+
+  // The same lookup and shape as `patina symbol --json`.
+  auto expected = with_text_ids(cli_json({"symbol", "retry_upload", "--json"})["results"][0]);
+  expected.erase("callers");
+  expected.erase("callees");
+  EXPECT_EQ(sym, expected);
+}
+
+TEST_F(mcp_code, symbol_with_callers_and_callees) {
+  auto s = start_initialized();
+  const auto schema = tool_schema(*s, "symbol", "outputSchema");
+  auto insert = s->call_tool(1, "symbol", {{"name", "cache_insert"}, {"callees", true}});
+  ASSERT_EQ(insert["result"]["isError"], false) << insert.dump();
+  EXPECT_FALSE(patina::mcp::validate(schema, insert["result"]["structuredContent"]).has_value());
+  const auto inserted = insert["result"]["structuredContent"]["results"][0];
+  EXPECT_FALSE(inserted.contains("callers"));
+  const auto* full = find_call(inserted["callees"], "cache_full");
+  const auto* evict = find_call(inserted["callees"], "cache_evict");
+  ASSERT_TRUE(full != nullptr && evict != nullptr) << inserted.dump();
+  EXPECT_EQ((*full)["path"], "src/store/cache.c");
+  EXPECT_EQ((*full)["line"], 13);  // the callee's definition
+  EXPECT_EQ((*evict)["line"], 7);
+  EXPECT_TRUE((*evict)["id"].is_string());
+
+  auto e = s->call_tool(2, "symbol", {{"name", "cache_evict"}, {"callers", true}, {"callees", true}});
+  ASSERT_EQ(e["result"]["isError"], false) << e.dump();
+  const auto out = e["result"]["structuredContent"];
+  EXPECT_FALSE(patina::mcp::validate(schema, out).has_value()) << out.dump();
+  const auto evicted = out["results"][0];
+  EXPECT_EQ(evicted["id"], (*evict)["id"]);
+  ASSERT_EQ(evicted["callers"].size(), 1u) << evicted.dump();
+  EXPECT_EQ(evicted["callers"][0]["qualified_name"], "cache_insert");
+  EXPECT_EQ(evicted["callers"][0]["path"], "src/store/cache.c");
+  EXPECT_EQ(evicted["callers"][0]["line"], 17);  // the call
+  EXPECT_EQ(evicted["callers"][0]["id"], inserted["id"]);
+  EXPECT_TRUE(evicted["callees"].empty());
+  const auto text = text_of(e);
+  EXPECT_NE(text.find("src/store/cache.c:7-"), std::string::npos) << text;
+  EXPECT_NE(text.find("cache_insert  src/store/cache.c:17"), std::string::npos) << text;
+  EXPECT_NE(text.find("callees: none"), std::string::npos) << text;
+  finish(*s);
+
+  auto expected = with_text_ids(cli_json({"symbol", "cache_evict", "--json"})["results"][0]);
+  EXPECT_EQ(evicted, expected);
+}
+
+TEST_F(mcp_code, symbol_not_found_is_a_tool_error_that_says_what_to_check) {
+  auto s = start_initialized();
+  auto r = s->call_tool(1, "symbol", {{"name", "retry_uploads"}, {"callers", true}});
+  EXPECT_EQ(r["result"]["isError"], true) << r.dump();
+  EXPECT_FALSE(r["result"].contains("structuredContent"));
+  EXPECT_NE(text_of(r).find("no symbol named 'retry_uploads'"), std::string::npos) << text_of(r);
+  EXPECT_NE(text_of(r).find("spelling"), std::string::npos) << text_of(r);
+  // The server reads on.
+  auto ok = s->call_tool(2, "symbol", {{"name", "parse_headers"}});
+  EXPECT_EQ(ok["result"]["isError"], false) << ok.dump();
+  finish(*s);
+}
+
+TEST_F(mcp_code, search_code_ranks_symbols_with_path_line_and_filters) {
+  auto s = start_initialized();
+  const auto schema = tool_schema(*s, "search", "outputSchema");
+  const std::string question = "drop the least recently used entry of the cache";
+  auto r = s->call_tool(1, "search", {{"query", question}, {"scope", "code"}});
+  ASSERT_EQ(r["result"]["isError"], false) << r.dump();
+  const auto out = r["result"]["structuredContent"];
+  EXPECT_FALSE(patina::mcp::validate(schema, out).has_value()) << out.dump();
+  EXPECT_EQ(out["scope"], "code");
+  EXPECT_TRUE(out["notes"].empty()) << out.dump();
+  ASSERT_FALSE(out["results"].empty());
+  const auto top = out["results"][0];
+  EXPECT_EQ(top["rank"], 1);
+  EXPECT_EQ(top["type"], "symbol");
+  EXPECT_EQ(top["name"], "cache_evict");
+  EXPECT_EQ(top["qualified_name"], "cache_evict");
+  EXPECT_EQ(top["kind"], "function");
+  EXPECT_EQ(top["path"], "src/store/cache.c");
+  EXPECT_EQ(top["line"], 7);
+  EXPECT_NE(top["signature"].get<std::string>().find("cache_evict"), std::string::npos) << top.dump();
+  EXPECT_FALSE(top["why"].get<std::string>().empty());
+  EXPECT_GT(top["score"].get<double>(), 0.0);
+  EXPECT_TRUE(top["id"].is_string());
+  const auto text = text_of(r);
+  EXPECT_NE(text.find("1. src/store/cache.c:7  function  cache_evict"), std::string::npos) << text;
+
+  auto python = s->call_tool(2, "search", {{"query", "retry"}, {"scope", "code"}, {"language", "python"}});
+  ASSERT_FALSE(python["result"]["structuredContent"]["results"].empty()) << python.dump();
+  for (const auto& h : python["result"]["structuredContent"]["results"]) EXPECT_EQ(h["language"], "python") << h;
+  auto store = s->call_tool(3, "search", {{"query", "retry the upload"}, {"scope", "code"}, {"path", "src/store/*"}});
+  ASSERT_FALSE(store["result"]["structuredContent"]["results"].empty()) << store.dump();
+  for (const auto& h : store["result"]["structuredContent"]["results"]) EXPECT_EQ(h["path"], "src/store/cache.c") << h;
+  // Scope all: code filters apply to code; knowledge has none.
+  s->call_tool(4, "add_belief", {{"statement", "The cache evicts entries when it is full"}});
+  auto all = s->call_tool(5, "search", {{"query", "cache full"}, {"kind", "function"}});
+  bool belief = false;
+  for (const auto& h : all["result"]["structuredContent"]["results"]) {
+    if (h["type"] == "symbol") {
+      EXPECT_EQ(h["kind"], "function") << h;
+    }
+    belief = belief || h["type"] == "belief";
+  }
+  EXPECT_TRUE(belief) << all.dump();
+
+  EXPECT_EQ(error_code_of(s->call_tool(6, "search", {{"query", "x"}, {"scope", "code"}, {"language", "cobol"}})),
+            -32602);
+  EXPECT_EQ(error_code_of(s->call_tool(7, "search", {{"query", "x"}, {"path", 3}})), -32602);
+  auto wrong = s->call_tool(8, "search", {{"query", "x"}, {"scope", "beliefs"}, {"language", "c"}});
+  EXPECT_EQ(wrong["result"]["isError"], true) << wrong.dump();
+  finish(*s);
+
+  // The same hybrid search, in the same order, as `patina search --in code`.
+  auto cli = cli_json({"search", question, "--in", "code", "--json"});
+  ASSERT_EQ(cli["results"].size(), out["results"].size()) << cli.dump();
+  for (std::size_t i = 0; i < out["results"].size(); ++i) {
+    EXPECT_EQ(out["results"][i]["id"], std::to_string(cli["results"][i]["id"].get<std::int64_t>())) << i;
+  }
+}
+
+TEST_F(mcp_code, overlapping_search_and_symbol_calls_get_the_answers_of_calls_one_by_one) {
+  const std::vector<std::pair<std::string, json>> calls{
+      {"search", {{"query", "drop the least recently used entry of the cache"}, {"scope", "code"}}},
+      {"search", {{"query", "send the upload again after a failure"}}},
+      {"symbol", {{"name", "cache_evict"}, {"callers", true}}},
+      {"search", {{"query", "retry"}, {"scope", "code"}, {"language", "python"}}},
+      {"symbol", {{"name", "retry_upload"}, {"callees", true}, {"callers", true}}},
+      {"search", {{"query", "split header lines"}, {"scope", "code"}, {"path", "src/net/*"}}},
+      {"status", json::object()},
+  };
+  auto s = start_initialized();
+  // All at once first, so that the first searches also refresh the lexical
+  // index at the same time; every call three times.
+  std::map<int, std::size_t> sent;
+  int id = 100;
+  for (int round = 0; round < 3; ++round) {
+    for (std::size_t i = 0; i < calls.size(); ++i) {
+      s->send_json(json{{"jsonrpc", "2.0"},
+                        {"id", id},
+                        {"method", "tools/call"},
+                        {"params", {{"name", calls[i].first}, {"arguments", calls[i].second}}}});
+      sent[id++] = i;
+    }
+  }
+  std::map<int, json> answers;
+  while (answers.size() < sent.size()) {
+    auto m = s->read();
+    ASSERT_TRUE(m.has_value()) << s->log();
+    answers[(*m)["id"].get<int>()] = (*m)["result"];
+  }
+  for (std::size_t i = 0; i < calls.size(); ++i) {
+    auto one = s->call_tool(static_cast<int>(i), calls[i].first, calls[i].second);
+    ASSERT_EQ(one["result"]["isError"], false) << one.dump();
+    for (const auto& [call_id, which] : sent) {
+      if (which == i) {
+        EXPECT_EQ(answers[call_id], one["result"]) << calls[i].first << " " << calls[i].second;
+      }
+    }
+  }
+  finish(*s);
 }

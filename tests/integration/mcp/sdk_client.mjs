@@ -1,16 +1,19 @@
 // End to end with the official MCP TypeScript SDK: its Client and
 // StdioClientTransport start `patina mcp` in a temporary project made with
-// `patina init`, negotiate a version, list the tools, record a belief, find it
-// first with search, and read the status. The SDK checks every structured
-// result against the tool's outputSchema.
+// `patina init` that holds a small code base (fixture/, scraped with `patina
+// scrape` and embedded), negotiate a version, list the tools, find a function
+// first by a question in other words than its code's, look it up with `symbol`,
+// record a belief and find it first with search, and read the status. The SDK
+// checks every structured result against the tool's outputSchema.
 //
 // Usage: node sdk_client.mjs /path/to/patina
 // Needs tests/node_modules (scripts/setup runs `npm ci` in tests/).
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { cpSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 
 const patina = process.argv[2];
 if (!patina) {
@@ -38,7 +41,11 @@ for (const [k, v] of Object.entries(process.env)) {
 const dir = mkdtempSync(join(tmpdir(), "patina-mcp-sdk-"));
 let client;
 try {
-  execFileSync(patina, ["init"], { cwd: dir, env, stdio: ["ignore", "ignore", "inherit"] });
+  const run = (args) => execFileSync(patina, args, { cwd: dir, env, stdio: ["ignore", "ignore", "inherit"] });
+  run(["init"]);
+  cpSync(join(dirname(fileURLToPath(import.meta.url)), "fixture"), join(dir, "src"), { recursive: true });
+  run(["scrape", "--quiet"]);
+  run(["embeddings", "generate", "--quiet"]);
 
   const transport = new StdioClientTransport({ command: patina, args: ["mcp"], cwd: dir, env, stderr: "pipe" });
   let log = "";
@@ -62,6 +69,30 @@ try {
     assert.equal(t.outputSchema?.type, "object", t.name);
   }
 
+  // A question in other words than the code's: found by meaning, first.
+  const question = "how do we try a file transfer once more when it did not go through?";
+  const code = await client.callTool({ name: "search", arguments: { query: question, scope: "code", limit: 5 } });
+  assert.equal(code.isError, false, JSON.stringify(code));
+  const hit = code.structuredContent.results[0];
+  assert.equal(hit?.name, "retry_upload", JSON.stringify(code.structuredContent.results, null, 1));
+  assert.equal(hit.type, "symbol");
+  assert.equal(hit.path, "src/net/upload.py");
+  assert.equal(hit.line, 14);
+  assert.equal(hit.kind, "function");
+  assert.match(hit.signature, /retry_upload\(request, attempts\)/);
+  assert.ok(hit.why.length > 0);
+  assert.match(code.content[0].text, /\n 1\. src\/net\/upload\.py:14  function  net\.upload\.retry_upload  \(score /);
+
+  const symbol = await client.callTool({ name: "symbol", arguments: { name: "retry_upload", callees: true } });
+  assert.equal(symbol.isError, false, JSON.stringify(symbol));
+  const definition = symbol.structuredContent.results[0];
+  assert.equal(definition.id, hit.id);
+  assert.equal(definition.path, "src/net/upload.py");
+  assert.equal(definition.line, 14);
+  const resolved = definition.callees.filter((c) => c.id !== null).map((c) => c.qualified_name).sort();
+  assert.deepEqual(resolved, ["net.upload.backoff_delay", "net.upload.send_request"], JSON.stringify(definition));
+  assert.match(symbol.content[0].text, /src\/net\/upload\.py:14-/);
+
   const statements = [
     "The database schema is versioned with numbered migrations",
     "Failed uploads are retried three times with exponential backoff",
@@ -76,24 +107,36 @@ try {
     if (statement.includes("uploads")) target = r.structuredContent.id;
   }
 
-  const found = await client.callTool({ name: "search", arguments: { query: "retrying failed uploads", limit: 5 } });
+  // Beliefs alone: the new belief first. All (the default): code and knowledge
+  // in one ranking, where the belief stands with the code that does it.
+  const found = await client.callTool({
+    name: "search", arguments: { query: "retrying failed uploads", scope: "beliefs", limit: 5 } });
   assert.equal(found.isError, false, JSON.stringify(found));
   const results = found.structuredContent.results;
   assert.ok(results.length >= 1, JSON.stringify(found));
   assert.equal(results[0].id, target, JSON.stringify(results));
   assert.equal(results[0].type, "belief");
   assert.match(found.content[0].text, /^\d+ results? for "retrying failed uploads"/);
+  const everything = await client.callTool({ name: "search", arguments: { query: "retrying failed uploads", limit: 5 } });
+  assert.equal(everything.isError, false, JSON.stringify(everything));
+  const mixed = everything.structuredContent.results;
+  assert.equal(mixed.find((r) => r.type === "belief")?.id, target, JSON.stringify(mixed));
+  assert.ok(mixed.some((r) => r.type === "symbol" && r.name === "retry_upload"), JSON.stringify(mixed));
 
   const status = await client.callTool({ name: "status", arguments: {} });
   assert.equal(status.isError, false, JSON.stringify(status));
   assert.equal(status.structuredContent.beliefs, 3);
-  assert.equal(status.structuredContent.embedded, 3);
+  assert.ok(status.structuredContent.symbols >= 7, JSON.stringify(status.structuredContent));
+  assert.equal(status.structuredContent.embedded, 3 + status.structuredContent.symbols);
 
-  const code = await client.callTool({ name: "symbol", arguments: { name: "main" } });
-  assert.equal(code.isError, true);
+  const missing = await client.callTool({ name: "symbol", arguments: { name: "no_such_function" } });
+  assert.equal(missing.isError, true);
+  assert.match(missing.content[0].text, /no symbol named 'no_such_function'/);
 
   await client.ping();
-  console.log(`ok: ${tools.length} tools, search found belief ${target} first, status counts ${status.structuredContent.beliefs} beliefs`);
+  console.log(`ok: ${tools.length} tools, search found ${hit.qualified_name} at ${hit.path}:${hit.line} first and ` +
+    `belief ${target} first, status counts ${status.structuredContent.beliefs} beliefs and ` +
+    `${status.structuredContent.symbols} symbols`);
 } finally {
   if (client) await client.close();
   rmSync(dir, { recursive: true, force: true });

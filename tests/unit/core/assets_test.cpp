@@ -46,7 +46,9 @@ class Assets : public ::testing::Test {
     fs::permissions(p, executable ? fs::perms::owner_all : fs::perms::owner_read | fs::perms::owner_write);
     return p;
   }
-  asset_locations builtin() const { return {dir_.path() / "deps", dir_.path() / "share"}; }
+  asset_locations builtin() const {
+    return {dir_.path() / "deps", dir_.path() / "share", dir_.path() / "relocated"};
+  }
 };
 
 TEST_F(Assets, NamesAndLocations) {
@@ -59,6 +61,9 @@ TEST_F(Assets, NamesAndLocations) {
   const auto defaults = patina::default_asset_locations();
   EXPECT_EQ(defaults.deps_dir, fs::path(PATINA_DEPS_DIR));
   EXPECT_EQ(defaults.install_datadir, fs::path(PATINA_INSTALL_DATADIR));
+  // This test program runs from <build>/bin: place 5 is <build>/share/patina.
+  EXPECT_EQ(defaults.relocated_datadir.filename(), "patina");
+  EXPECT_EQ(defaults.relocated_datadir.parent_path().filename(), "share");
 }
 
 TEST_F(Assets, DepsFolderIsFound) {
@@ -75,6 +80,13 @@ TEST_F(Assets, InstallFolderIsTheLastResort) {
   EXPECT_EQ(patina::find_asset(asset::sqlite_vec, nullptr, builtin()).value(), installed);
   const fs::path in_deps = make_vec0(dir_.path() / "deps");
   EXPECT_EQ(patina::find_asset(asset::sqlite_vec, nullptr, builtin()).value(), in_deps);
+}
+
+TEST_F(Assets, BesideTheProgramAfterTheInstallFolder) {
+  const fs::path relocated = make_vec0(dir_.path() / "relocated");
+  EXPECT_EQ(patina::find_asset(asset::sqlite_vec, nullptr, builtin()).value(), relocated);
+  const fs::path installed = make_vec0(dir_.path() / "share");
+  EXPECT_EQ(patina::find_asset(asset::sqlite_vec, nullptr, builtin()).value(), installed);
 }
 
 TEST_F(Assets, EnvironmentWinsOverEverything) {

@@ -255,6 +255,65 @@ TEST(code_search, generate_missing_embeds_symbols_in_resumable_batches) {
   });
 }
 
+TEST(fusion, glued_words_come_from_the_index_names) {
+  const auto names = domain::detail::reversed_sorted(
+      {"gzvprintf", "gzprintf", "printf", "gzbuffer", "buffer", "xbuffer2", "len", "superlen", "2buffer", "gzprintf"});
+  EXPECT_EQ(names.size(), 9u);
+  EXPECT_EQ(names.front(), "2reffubx");
+  const std::vector<std::string> terms = {"printf", "buffers", "len"};
+  // Shortest first, at most `per_term`; the term itself, words not ending in it,
+  // words starting with a digit and terms under 4 letters add nothing.
+  EXPECT_EQ(domain::detail::glued_words(terms, names, 8),
+            (std::vector<std::string>{"gzprintf", "gzvprintf", "gzbuffer"}));
+  EXPECT_EQ(domain::detail::glued_words(terms, names, 1), (std::vector<std::string>{"gzprintf", "gzbuffer"}));
+}
+
+TEST(fusion, test_code_is_recognised_by_folder_and_file_name) {
+  for (const char* p : {"test/example.c", "src/tests/a.py", "pkg/testdata/x.go", "web/__tests__/a.js",
+                        "command_test.go", "requests/test_utils.py", "conftest.py", "lib/a.spec.ts",
+                        "ui/button.test.tsx", "src/FooTest.java", "net/socket_test.cc"})
+    EXPECT_TRUE(domain::detail::is_test_path(p)) << p;
+  for (const char* p : {"command.go", "requests/utils.py", "contest.py", "src/testament.c", "latest/a.c",
+                        "attest.go", "test"})
+    EXPECT_FALSE(domain::detail::is_test_path(p)) << p;
+  domain::fusion_params params;
+  params.data_kind_weight = 0.5;
+  params.test_code_weight = 0.25;
+  EXPECT_EQ(domain::detail::symbol_prior("function", "", "command_test.go", params), 0.25);
+  EXPECT_EQ(domain::detail::symbol_prior("field", "", "test/a.c", params), 0.125);
+  EXPECT_EQ(domain::detail::symbol_prior("function", "", "command.go", params), 1.0);
+}
+
+TEST(fusion, lexical_store_matches_glued_names_and_follows_changes) {
+  auto store = domain::lexical_store::open(":memory:");
+  auto doc = [](std::int64_t id, std::string name) {
+    domain::lexical_symbol_doc d;
+    d.id = id;
+    d.file_id = 1;
+    d.name = name;
+    d.qualified_name = name;
+    d.path = "gzwrite.c";
+    d.language = "c";
+    d.kind = "function";
+    return d;
+  };
+  const std::vector<std::pair<std::int64_t, std::string>> files = {{1, "a"}};
+  const std::vector<domain::lexical_symbol_doc> first = {doc(10, "gzprintf"), doc(11, "gzclose")};
+  store.replace_files(files, {}, first);
+  const domain::code_filter none;
+  const domain::lexical_weights w;
+  auto hits = store.search_symbols("formatted printf output", none, 5, w);
+  ASSERT_EQ(hits.size(), 1u);
+  EXPECT_EQ(hits[0].id, 10);
+  // New names are seen by the next search (the word list is read again).
+  const std::vector<std::pair<std::int64_t, std::string>> again = {{1, "b"}};
+  const std::vector<domain::lexical_symbol_doc> second = {doc(12, "gzvprintf")};
+  store.replace_files(again, {}, second);
+  hits = store.search_symbols("printf", none, 5, w);
+  ASSERT_EQ(hits.size(), 1u);
+  EXPECT_EQ(hits[0].id, 12);
+}
+
 TEST(code_search, lexical_index_follows_rescans) {
   harness h;
   h.run([](harness& t) -> task<void> {

@@ -563,3 +563,84 @@ TEST(ScrapeExtract, OneExtractorServesManyFilesAndLanguages) {
 
 }  // namespace
 }  // namespace patina::scrape
+
+namespace patina::scrape {
+namespace {
+
+using k = symbol_kind;
+using test::sb;
+
+file_facts extract_c(const std::string& path, const std::string& content) {
+  extractor ex;
+  return ex.extract(path, language::c, content);
+}
+
+// zlib's style: K&R prototype wrappers (`OF((...))`) and declaration macros the
+// grammar cannot know, documented by the comment below each prototype.
+TEST(ScrapeExtract, CPrototypeMacrosAndDocsBelow) {
+  const std::string h =
+      "ZEXTERN int ZEXPORT setdict OF((z_streamp strm,\n"
+      "                                const Bytef *dict));\n"
+      "/*\n"
+      "     Sets the dictionary.\n"
+      "*/\n"
+      "\n"
+      "ZEXTERN uLong ZEXPORT bound OF((uLong len));\n"
+      "/* Upper bound. */\n"
+      "int next_to(void);\n";
+  const file_facts f = extract_c("z.h", h);
+  const std::vector<symbol> symbols = {
+      sb(k::function, "setdict", "setdict", 1, 2,
+         "int ZEXPORT setdict OF((z_streamp strm, const Bytef *dict))")
+          .doc("Sets the dictionary.")
+          .params({{"strm", "z_streamp"}, {"dict", "const Bytef *"}})
+          .ret("int")
+          .pub()
+          .decl(),
+      // The comment is directly above the next prototype: it documents that one.
+      sb(k::function, "bound", "bound", 7, 7, "uLong ZEXPORT bound OF((uLong len))")
+          .params({{"len", "uLong"}})
+          .ret("uLong")
+          .pub()
+          .decl(),
+      sb(k::function, "next_to", "next_to", 9, 9, "int next_to(void)").doc("Upper bound.").ret("int").pub().decl(),
+  };
+  test::expect_symbols(f.symbols, symbols);
+}
+
+// K&R definitions with declaration macros, and an #if splitting an expression in
+// a body: the function after it is still found, at file level.
+TEST(ScrapeExtract, CMacroDecoratedDefinitionsAfterConditionalInBody) {
+  const std::string c =
+      "int ZEXPORT first(strm, flush)\n"
+      "z_streamp strm;\n"
+      "int flush;\n"
+      "{\n"
+      "    struct state FAR *s;\n"
+      "#ifdef GUNZIP\n"
+      "    if (!(flush & 1) ||\n"
+      "#else\n"
+      "    if (\n"
+      "#endif\n"
+      "        flush) {\n"
+      "        return 1;\n"
+      "    }\n"
+      "    return 0;\n"
+      "}\n"
+      "\n"
+      "local int second(strm)\n"
+      "z_streamp strm;\n"
+      "{\n"
+      "    return 2;\n"
+      "}\n";
+  const file_facts f = extract_c("k.c", c);
+  std::vector<std::tuple<std::string, std::uint32_t, std::uint32_t>> got;
+  for (const symbol& s : f.symbols)
+    if (s.kind == k::function) got.emplace_back(s.qualified_name, s.start_line, s.end_line);
+  const std::vector<std::tuple<std::string, std::uint32_t, std::uint32_t>> expected = {
+      {"first", 1, 15}, {"second", 17, 21}};
+  EXPECT_EQ(got, expected);
+}
+
+}  // namespace
+}  // namespace patina::scrape

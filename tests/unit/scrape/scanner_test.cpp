@@ -6,6 +6,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <map>
 #include <mutex>
 #include <set>
@@ -79,6 +80,40 @@ TEST(ScrapeScan, DeliversEveryFileInOrderOnTheCallingThread) {
   std::uint64_t bytes = 0;
   for (const std::string& p : expected) bytes += std::filesystem::file_size(t.root() / p);
   EXPECT_EQ(r->bytes_parsed, bytes);
+}
+
+TEST(ScrapeScan, ReportsTheWalkTotalsOnceBeforeTheFirstBatch) {
+  test::temp_tree t;
+  const std::vector<std::string> paths = make_tree(t, 12);
+  t.write("blob.c", std::string("int x;\0\0binary", 15));  // skipped by the workers: NUL bytes
+  std::uint64_t bytes = 0;
+  for (const auto& p : paths) bytes += std::filesystem::file_size(t.root() / p);
+  bytes += 15;
+  scan_options o;
+  o.threads = 2;
+  std::size_t calls = 0;
+  std::size_t batches_before = 0;
+  std::size_t batches = 0;
+  std::size_t files_total = 0;
+  std::uint64_t bytes_total = 0;
+  const std::thread::id caller = std::this_thread::get_id();
+  o.walked = [&](std::size_t files, std::uint64_t b) {
+    EXPECT_EQ(std::this_thread::get_id(), caller);
+    ++calls;
+    batches_before = batches;
+    files_total = files;
+    bytes_total = b;
+  };
+  const result<scan_summary> r = scan(t.root(), o, [&](scan_batch&) -> result<void> {
+    ++batches;
+    return {};
+  });
+  ASSERT_TRUE(r);
+  EXPECT_EQ(calls, 1u);
+  EXPECT_EQ(batches_before, 0u);
+  EXPECT_GT(batches, 0u);
+  EXPECT_EQ(files_total, paths.size() + 1);
+  EXPECT_EQ(bytes_total, bytes);
 }
 
 TEST(ScrapeScan, AlreadyKnownFilesAreHashedButNotParsed) {

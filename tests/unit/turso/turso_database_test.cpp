@@ -2,6 +2,7 @@
 // (pool threads, completion on the caller's executor, exceptions, lifetimes), the
 // schema and reopening, vector tables, the two search paths, coherence of the fast
 // path with writes from this object and from another process, and concurrency.
+#include "temp_dir.hpp"
 #include "patina/db/turso_database.hpp"
 
 #include <gtest/gtest.h>
@@ -75,26 +76,7 @@ void run(asio::io_context& io, std::function<awaitable<void>()> body) {
   if (failure) std::rethrow_exception(failure);
 }
 
-class temp_dir {
- public:
-  temp_dir() {
-    path_ = std::filesystem::temp_directory_path() /
-            ("patina-turso-test-" + std::to_string(::getpid()) + "-" + std::to_string(next()++));
-    std::filesystem::create_directories(path_);
-  }
-  ~temp_dir() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path_, ignored);
-  }
-  std::filesystem::path file(const std::string& name) const { return path_ / name; }
-
- private:
-  static int& next() {
-    static int n = 0;
-    return n;
-  }
-  std::filesystem::path path_;
-};
+using patina::test::temp_dir;
 
 std::vector<float> random_vector(std::mt19937& rng, std::size_t dim) {
   std::normal_distribution<float> normal;

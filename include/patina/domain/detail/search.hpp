@@ -30,6 +30,14 @@ std::vector<std::string> query_terms(std::string_view query);
 // The terms plus the words code abbreviates them to, or spells them out as
 // ("arguments" -> arguments, argument, arg, args, argv), each once.
 std::vector<std::string> expand_abbreviations(std::span<const std::string> terms);
+// Words of the index's names that glue something in front of a term: "printf" ->
+// gzprintf, gzvprintf; "buffers" -> gzbuffer. `reversed_names` are the index's
+// name terms (stemmed, lower case) as reversed_sorted() gives them. Terms shorter
+// than 4 letters are not extended; at most `per_term` words each, shortest first.
+std::vector<std::string> glued_words(std::span<const std::string> terms, std::span<const std::string> reversed_names,
+                                     std::size_t per_term);
+// Each name spelled backwards, sorted, duplicates removed (for glued_words).
+std::vector<std::string> reversed_sorted(std::vector<std::string> names);
 // An FTS5 MATCH expression matching any of the terms ("" when there are none).
 std::string fts_any_of(std::span<const std::string> terms);
 // `text` split into words and joined by single spaces, for an FTS column.
@@ -64,6 +72,10 @@ std::vector<lexical_knowledge_doc> lexical_knowledge_from(const db::query_result
 // --- hybrid search ------------------------------------------------------------------
 // (symbols in the index, symbols with a vector of `model`).
 db::statement select_symbol_vector_counts(std::string_view model);
+// One text that changes when symbols or embeddings are added or removed: the
+// counts above cost a scan of the embeddings, this four b-tree lookups/counts.
+db::statement select_symbol_vector_stamp();
+std::string stamp_from(const db::query_result& r);
 // Symbols with their file's path, as scrape::detail::symbols_from reads them.
 db::statement select_symbols_by_id(std::span<const std::int64_t> ids);
 std::vector<scrape::symbol_record> symbol_records_from(const db::query_result& r);
@@ -78,6 +90,13 @@ struct ranked_item {
 
 // The prior of a symbol of `kind` (fusion_params::data_kind_weight for data).
 double kind_prior(std::string_view kind, std::string_view signature, const fusion_params& params);
+// True for a path in test code: a test folder (test/, tests/, testing/, __tests__/,
+// testdata/) or a test file by the usual conventions (foo_test.go, test_foo.py,
+// foo_test.py, conftest.py, foo.test.ts, foo.spec.js, FooTest.java, foo_test.cc).
+bool is_test_path(std::string_view path);
+// The prior of a symbol: kind_prior times fusion_params::test_code_weight in test code.
+double symbol_prior(std::string_view kind, std::string_view signature, std::string_view path,
+                    const fusion_params& params);
 
 struct fused_item {
   item_type type = item_type::symbol;

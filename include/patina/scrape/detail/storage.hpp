@@ -9,6 +9,7 @@
 // Thread safety: pure functions.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -43,8 +44,11 @@ db::statement select_known_files();
 std::unordered_map<std::string, std::string> known_files_from(const db::query_result& r);
 db::statement select_skipped_paths();
 
-// Resolves call edges whose callee name matches exactly one defined symbol.
-db::statement resolve_calls();
+// Call resolution, after a scrape's writes: the callable definitions
+// (select_callables), then the statements that point each call edge at the one
+// definition its callee name denotes (the caller's own file first), or at none.
+db::statement select_callables();
+std::vector<db::statement> resolve_call_statements(const db::query_result& callables);
 // Embeddings and vectors of symbols that no longer exist.
 db::statement select_orphan_symbol_embeddings();
 db::statement delete_orphan_symbol_embeddings();
@@ -75,12 +79,23 @@ class scrape_session {
   std::vector<db::statement> statements_for(const scan_batch& batch, std::int64_t now_ms);
 
   // After the scan: statements deleting the files that are no longer in the
-  // tree, then resolving call edges. Fills report().removed.
+  // tree. Fills report().removed.
   std::vector<db::statement> finish_statements();
+
+  // Whether call edges must be resolved again (something was parsed or removed).
+  bool calls_changed() const noexcept { return report_.parsed > 0 || report_.removed > 0; }
 
   scrape_report& report() noexcept { return report_; }
   std::size_t files_seen() const noexcept { return seen_.size(); }
   std::uint64_t bytes_seen() const noexcept { return bytes_; }
+
+  // What the walk found (scan_options::walked); may be set from the scan's thread.
+  void set_totals(std::size_t files, std::uint64_t bytes) noexcept {
+    files_total_.store(files);
+    bytes_total_.store(bytes);
+  }
+  std::size_t files_total() const noexcept { return files_total_.load(); }
+  std::uint64_t bytes_total() const noexcept { return bytes_total_.load(); }
 
  private:
   std::unordered_map<std::string, std::string> known_;
@@ -88,6 +103,8 @@ class scrape_session {
   std::unordered_set<std::string> seen_;
   bool full_ = false;
   std::uint64_t bytes_ = 0;
+  std::atomic<std::size_t> files_total_{0};
+  std::atomic<std::uint64_t> bytes_total_{0};
   scrape_report report_;
 };
 

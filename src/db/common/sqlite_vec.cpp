@@ -1,4 +1,4 @@
-#include "db/sqlite/sqlite_vec.hpp"
+#include "db/common/sqlite_vec.hpp"
 
 #include <sqlite3.h>
 
@@ -10,7 +10,7 @@
 #include "patina/core/assets.hpp"
 #include "patina/core/config.hpp"
 
-namespace patina::db::sqlite_backend {
+namespace patina::db::detail {
 
 namespace {
 
@@ -41,7 +41,7 @@ result<std::filesystem::path> locate_sqlite_vec(const std::filesystem::path& con
   return find_asset(asset::sqlite_vec, &cfg);
 }
 
-result<void> load_sqlite_vec(detail::connection& conn, const std::filesystem::path& file) {
+result<void> load_sqlite_vec(connection& conn, const std::filesystem::path& file) {
   if (!looks_like_shared_library(file)) {
     return fail(load_error(file, "the file is not a shared library (no ELF header)"));
   }
@@ -58,4 +58,4 @@ result<void> load_sqlite_vec(detail::connection& conn, const std::filesystem::pa
   return fail(load_error(file, std::move(detail)));
 }
 
-}  // namespace patina::db::sqlite_backend
+}  // namespace patina::db::detail
