@@ -1,7 +1,10 @@
 // patina sql "STATEMENT" [--json] [--write]: runs one statement against the
 // project's database with the backend's vector SQL loaded; read-only unless
 // --write.
+#include <cctype>
 #include <iostream>
+#include <string>
+#include <string_view>
 #include <memory>
 
 #include <CLI/CLI.hpp>
@@ -21,7 +24,27 @@ struct sql_options {
   bool write = false;
 };
 
+// BEGIN, COMMIT, ROLLBACK, SAVEPOINT, RELEASE, END: each `patina sql` call is
+// its own transaction, so these cannot mean anything across calls.
+bool is_transaction_control(std::string_view statement) {
+  std::size_t i = 0;
+  while (i < statement.size() && std::isspace(static_cast<unsigned char>(statement[i])) != 0) ++i;
+  std::string word;
+  while (i < statement.size() && std::isalpha(static_cast<unsigned char>(statement[i])) != 0) {
+    word.push_back(static_cast<char>(std::toupper(static_cast<unsigned char>(statement[i]))));
+    ++i;
+  }
+  return word == "BEGIN" || word == "COMMIT" || word == "END" || word == "ROLLBACK" || word == "SAVEPOINT" ||
+         word == "RELEASE";
+}
+
 task<int> run_sql(context& ctx, sql_options opts) {
+  if (is_transaction_control(opts.statement)) {
+    throw exception(errc::invalid_argument,
+                    "`patina sql` runs one statement per call, in a transaction of its own, so BEGIN, COMMIT, "
+                    "ROLLBACK and savepoints cannot span calls; run the statement that changes the data by itself "
+                    "(with --write): it is atomic");
+  }
   auto db = PATINA_AWAIT ctx.open_database();
   db::query_result result;
   if (opts.write) {

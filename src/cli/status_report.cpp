@@ -27,6 +27,10 @@ task<status_report> read_status(context& ctx, database& db, embeddings_db& embed
   status_report s;
   s.backend = std::string(backend_name);
   s.database = ctx.database_path().string();
+#if defined(PATINA_BACKEND_TURSO)
+  // In remote mode there is no local file: the database is the server's.
+  if (db.mode() == db::database_mode::remote) s.database = db.server_url();
+#endif
   auto schema = PATINA_AWAIT db.query("SELECT max(version) FROM patina_schema", {});
   s.schema_version = domain::detail::count_from(schema);
   const auto beliefs = PATINA_AWAIT count_rows(db, "beliefs");

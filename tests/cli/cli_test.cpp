@@ -164,6 +164,18 @@ TEST_F(cli, sql_is_read_only_unless_write) {
   EXPECT_EQ(q.exit_code, 0) << q.err;
 }
 
+TEST_F(cli, sql_refuses_transaction_control_with_a_cli_fix) {
+  init_project();
+  for (const char* stmt : {"BEGIN", "  commit;", "Rollback", "savepoint a", "END TRANSACTION"}) {
+    auto r = patina({"sql", stmt, "--write"});
+    EXPECT_EQ(r.exit_code, 1) << stmt;
+    EXPECT_NE(r.err.find("one statement per call"), std::string::npos) << r.err;
+    EXPECT_EQ(r.err.find("execute_batch"), std::string::npos) << r.err;
+  }
+  auto fine = patina({"sql", "select 1 as begin_time"});
+  EXPECT_EQ(fine.exit_code, 0) << fine.err;
+}
+
 TEST_F(cli, sql_error_is_user_error) {
   init_project();
   auto r = patina({"sql", "select * from no_such_table"});

@@ -97,6 +97,11 @@ TEST_F(CliSync, TwoProjectsConvergeThroughSync) {
   auto init_three = patina("three", {"init", "--remote", server_->url(), "--mode", "remote"});
   ASSERT_EQ(init_three.exit_code, 0) << init_three.err;
   EXPECT_EQ(beliefs("three"), both);
+  auto remote_status = patina("three", {"status", "--json"});
+  ASSERT_EQ(remote_status.exit_code, 0) << remote_status.err;
+  const auto remote_state = nlohmann::json::parse(remote_status.out);
+  EXPECT_EQ(remote_state["database"], server_->url()) << "remote mode has no local database file";
+  EXPECT_EQ(remote_state["sync"]["mode"], "remote");
   auto not_a_replica = patina("three", {"sync"});
   EXPECT_EQ(not_a_replica.exit_code, 1);
   EXPECT_NE(not_a_replica.err.find("embedded"), std::string::npos) << not_a_replica.err;
