@@ -268,6 +268,8 @@ task<int> run_quality(const options& opt) {
         tuning.push_back(std::move(s));
       }
       if (!in_split) continue;
+      std::string top;
+      std::size_t ranks[3] = {0, 0, 0};
       for (auto m : {domain::search_signals::hybrid, domain::search_signals::lexical, domain::search_signals::vector}) {
         domain::search_request r;
         r.query = q->text;
@@ -278,13 +280,15 @@ task<int> run_quality(const options& opt) {
         const std::string mode = modes[static_cast<int>(m)];
         totals[mode].add(rank);
         per_codebase[name][mode].add(rank);
-        if (m == domain::search_signals::hybrid && std::getenv("SEARCH_BENCH_VERBOSE") != nullptr) {
-          std::string top;
+        ranks[static_cast<int>(m)] = rank;
+        if (m == domain::search_signals::hybrid) {
           for (std::size_t i = 0; i < std::min<std::size_t>(3, res.hits.size()); ++i)
             top += fmt::format(" | {} ({}:{})", res.hits[i].qualified_name, res.hits[i].path, res.hits[i].kind);
-          std::fprintf(stderr, "  %-8s rank %2zu  %s ->%s\n", q->id.c_str(), rank, q->text.c_str(), top.c_str());
         }
       }
+      if (std::getenv("SEARCH_BENCH_VERBOSE") != nullptr)
+        std::fprintf(stderr, "  %-8s rank %2zu (lexical %2zu, vector %2zu)  %s ->%s\n", q->id.c_str(), ranks[0],
+                     ranks[1], ranks[2], q->text.c_str(), top.c_str());
     }
   }
 

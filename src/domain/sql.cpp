@@ -274,9 +274,9 @@ db::statement count_embedded_by_type(std::string_view model) {
 namespace {
 
 // The doc comment as prose: lines without a letter (banners such as "=====")
-// dropped, lines joined by spaces, cut after about `max_chars` at a space. The
-// first sentences say what a symbol does; the rest (parameter lists, caveats)
-// would only dilute the vector.
+// and field-list or doctest lines dropped, the rest joined by spaces, cut after
+// about `max_chars` at a space. The first sentences say what a symbol does; the
+// rest (parameter lists, caveats) would only dilute the vector.
 std::string doc_prose(std::string_view doc, std::size_t max_chars) {
   std::string out;
   std::size_t start = 0;
@@ -290,6 +290,11 @@ std::string doc_prose(std::string_view doc, std::size_t max_chars) {
     if (!has_letter) continue;
     while (!line.empty() && (std::isspace(static_cast<unsigned char>(line.front())) != 0 || line.front() == '*'))
       line.remove_prefix(1);
+    // Field lists (`:param url:`, `@return`) and doctest lines (`>>>`, `...`)
+    // name parameters and show calls; they say nothing of what the symbol does
+    // (tuning split: vector-only MRR@10 0.372 -> 0.395, hybrid unchanged).
+    if (line.starts_with(':') || line.starts_with('@') || line.starts_with(">>>") || line.starts_with("..."))
+      continue;
     while (!line.empty() && std::isspace(static_cast<unsigned char>(line.back())) != 0) line.remove_suffix(1);
     if (!out.empty()) out += ' ';
     out += line;
@@ -309,6 +314,21 @@ std::string symbol_embedding_text(std::string_view qualified_name, std::string_v
   // tuning split of bench/search (vector-only MRR@10 0.20 -> 0.32,
   // docs/search.md). Signatures and paths still feed the lexical signal.
   std::string text;
+  // At most the three innermost scopes (module, class, name): the outer
+  // package words (`requests` in requests.models.Response.iter_lines) are in
+  // every symbol of a code base and only dilute a short text (tuning split:
+  // hybrid MRR@10 0.631 -> 0.665, docs/search.md).
+  std::size_t scopes = 0;
+  for (std::size_t i = qualified_name.size(); i-- > 0;) {
+    const char c = qualified_name[i];
+    if (c != '.' && c != ':') continue;
+    const std::size_t start = i + 1;
+    if (c == ':' && i > 0 && qualified_name[i - 1] == ':') --i;
+    if (++scopes == 3) {
+      qualified_name.remove_prefix(start);
+      break;
+    }
+  }
   for (const auto& w : embed::split_identifier_words(qualified_name)) {
     if (!text.empty()) text += ' ';
     text += w;

@@ -12,6 +12,7 @@
 #include "backend_harness.hpp"
 #include "patina/domain/code_search.hpp"
 #include "patina/domain/detail/search.hpp"
+#include "patina/domain/detail/sql.hpp"
 #include "patina/domain/embeddings_database.hpp"
 #include "patina/domain/knowledge_store.hpp"
 #include "patina/domain/lexical_index.hpp"
@@ -184,6 +185,17 @@ TEST(fusion, query_terms_drop_common_words_and_split_identifiers) {
             (std::vector<std::string>{"arguments", "argument", "arg", "args", "argv", "count"}));
   EXPECT_TRUE(domain::detail::path_matches("net/*", "net/deep/upload.py"));
   EXPECT_FALSE(domain::detail::path_matches("net/*", "store/cache.c"));
+}
+
+TEST(fusion, symbol_embedding_text_keeps_the_innermost_scopes_and_the_doc_prose) {
+  using domain::detail::symbol_embedding_text;
+  EXPECT_EQ(symbol_embedding_text("requests.models.Response.iter_lines", ""), "models response iter lines");
+  EXPECT_EQ(symbol_embedding_text("a::net::Client::retryUpload", ""), "net client retry upload");
+  EXPECT_EQ(symbol_embedding_text("cobra.Command.CommandPath", ""), "cobra command command path");
+  EXPECT_EQ(symbol_embedding_text("gzprintf", "=====\n Writes formatted\n output.\n"),
+            "gzprintf. Writes formatted output.");
+  EXPECT_EQ(symbol_embedding_text("get", "Sends a GET request.\n\n:param url: URL.\n>>> get('x')\n@return it\nDone."),
+            "get. Sends a GET request. Done.");
 }
 
 TEST(code_search, generate_missing_embeds_symbols_in_resumable_batches) {

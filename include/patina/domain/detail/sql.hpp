@@ -59,8 +59,10 @@ db::statement count_embeddings(std::string_view model);
 // (item_type, count) for belief, observation and symbol.
 db::statement count_embedded_by_type(std::string_view model);
 
-// The text a symbol is embedded by: its qualified name split into words, then
-// the prose of its doc comment (banner lines dropped, about 600 characters).
+// The text a symbol is embedded by: its qualified name cut to its three
+// innermost scopes (`a.b.c.d` -> `b.c.d`, `a::b::c::d` -> `b::c::d`) and split
+// into words, then the prose of its doc comment (banner, field-list and
+// doctest lines dropped, about 600 characters).
 std::string symbol_embedding_text(std::string_view qualified_name, std::string_view doc);
 
 // One item as the embedder sees it: the text to embed, the filter values stored
