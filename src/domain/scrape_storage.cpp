@@ -1,4 +1,5 @@
 #include "patina/scrape/detail/storage.hpp"
+#include "patina/scrape/extractor.hpp"
 
 #include <algorithm>
 #include <map>
@@ -173,6 +174,25 @@ std::unordered_map<std::string, std::string> known_files_from(const db::query_re
   out.reserve(r.rows.size());
   for (const auto& row : r.rows) out.emplace(as_text(row.at(0)), as_text(row.at(1)));
   return out;
+}
+
+namespace {
+constexpr const char* extraction_version_key = "scrape_extraction_version";
+}  // namespace
+
+db::statement select_extraction_version() {
+  return {"SELECT value FROM patina_meta WHERE key = ?1", {std::string(extraction_version_key)}};
+}
+
+bool extraction_version_current(const db::query_result& stored_version) {
+  return !stored_version.rows.empty() &&
+         as_text(stored_version.rows.front().at(0)) == std::to_string(extraction_version);
+}
+
+db::statement record_extraction_version() {
+  return {"INSERT INTO patina_meta (key, value) VALUES (?1, ?2) "
+          "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+          {std::string(extraction_version_key), std::to_string(extraction_version)}};
 }
 
 db::statement select_skipped_paths() { return {"SELECT path, '' FROM skipped_files", {}}; }

@@ -60,9 +60,13 @@ class Database {
     const auto started = std::chrono::steady_clock::now();
     const auto known_q = detail::select_known_files();
     const auto skipped_q = detail::select_skipped_paths();
+    const auto version_q = detail::select_extraction_version();
     const auto known = db_.query(known_q.sql, known_q.params);
     const auto skipped = db_.query(skipped_q.sql, skipped_q.params);
-    detail::scrape_session session(known, skipped, options.full);
+    const auto version = db_.query(version_q.sql, version_q.params);
+    const bool current_extraction = detail::extraction_version_current(version);
+    const bool outdated = !current_extraction && !known.rows.empty();
+    detail::scrape_session session(known, skipped, options.full || outdated);
     options.scan.walked = [&session](std::size_t files, std::uint64_t bytes) { session.set_totals(files, bytes); };
     options.scan.already_known = [&session](std::string_view p, std::string_view h) {
       return session.is_known(p, h);
@@ -78,7 +82,9 @@ class Database {
       return {};
     });
     if (!summary) throw exception(std::move(summary).err());
-    db_.execute_batch(session.finish_statements());
+    auto finishing = session.finish_statements();
+    if (!current_extraction) finishing.push_back(detail::record_extraction_version());
+    db_.execute_batch(finishing);
     if (session.calls_changed()) {
       const auto callables_q = detail::select_callables();
       const auto callables = db_.query(callables_q.sql, callables_q.params);
@@ -134,9 +140,13 @@ class Database {
     const auto started = std::chrono::steady_clock::now();
     const auto known_q = detail::select_known_files();
     const auto skipped_q = detail::select_skipped_paths();
+    const auto version_q = detail::select_extraction_version();
     const auto known = co_await db_.query(known_q.sql, known_q.params);
     const auto skipped = co_await db_.query(skipped_q.sql, skipped_q.params);
-    detail::scrape_session session(known, skipped, options.full);
+    const auto version = co_await db_.query(version_q.sql, version_q.params);
+    const bool current_extraction = detail::extraction_version_current(version);
+    const bool outdated = !current_extraction && !known.rows.empty();
+    detail::scrape_session session(known, skipped, options.full || outdated);
     options.scan.walked = [&session](std::size_t files, std::uint64_t bytes) { session.set_totals(files, bytes); };
     options.scan.already_known = [&session](std::string_view p, std::string_view h) {
       return session.is_known(p, h);
@@ -185,7 +195,8 @@ class Database {
     if (failure) std::rethrow_exception(failure);
     if (scan_failure) std::rethrow_exception(scan_failure);
     if (!summary) throw exception(std::move(summary).err());
-    const auto finishing = session.finish_statements();
+    auto finishing = session.finish_statements();
+    if (!current_extraction) finishing.push_back(detail::record_extraction_version());
     co_await db_.execute_batch(finishing);
     if (session.calls_changed()) {
       const auto callables_q = detail::select_callables();

@@ -52,6 +52,12 @@
 
 namespace patina::scrape {
 
+/// The version of what extraction produces for a given file. A code index built by
+/// another version is re-parsed in full on the next scrape (unchanged files would
+/// otherwise keep the facts of the old extractor). Bump it whenever the facts
+/// extracted from the same bytes change.
+inline constexpr int extraction_version = 2;
+
 /// Limits that keep extraction bounded on hostile input.
 struct extract_options {
   /// Longest signature kept, in bytes; longer ones are cut at a UTF-8 boundary and end in "...".

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "backend_harness.hpp"
+#include "patina/scrape/extractor.hpp"
 #include "patina/scrape/database.hpp"
 
 namespace {
@@ -116,6 +117,33 @@ TEST(scrape_database, rescan_of_unchanged_tree_changes_nothing) {
     auto symbols_after = PATINA_AWAIT db.query("SELECT id FROM symbols ORDER BY id", {});
     EXPECT_EQ(before.rows, after.rows);
     EXPECT_EQ(symbols_before.rows, symbols_after.rows);
+  });
+}
+
+// An index built by another extractor version is parsed again in full once, even
+// though no file changed; then rescans are incremental again.
+TEST(scrape_database, another_extraction_version_reparses_everything_once) {
+  harness h;
+  tree t;
+  h.run([&](harness& th) -> task<void> {
+    auto db = PATINA_AWAIT th.open(th.db_path());
+    scrape::Database<database> code(db);
+    const auto opts = quiet_options();
+    auto first = PATINA_AWAIT code.scrape(t.root(), opts);
+    EXPECT_EQ(first.parsed, 2u);
+    auto recorded = PATINA_AWAIT db.query("SELECT value FROM patina_meta WHERE key = 'scrape_extraction_version'", {});
+    PATINA_ASSERT_EQ(recorded.rows.size(), 1u);
+    EXPECT_EQ(std::get<std::string>(recorded.rows[0][0]), std::to_string(scrape::extraction_version));
+
+    const std::vector<db::statement> older{
+        {"UPDATE patina_meta SET value = '1' WHERE key = 'scrape_extraction_version'", {}}};
+    PATINA_AWAIT db.execute_batch(older);
+    auto upgraded = PATINA_AWAIT code.scrape(t.root(), opts);
+    EXPECT_EQ(upgraded.parsed, 2u);
+    EXPECT_EQ(upgraded.unchanged, 0u);
+    auto again = PATINA_AWAIT code.scrape(t.root(), opts);
+    EXPECT_EQ(again.parsed, 0u);
+    EXPECT_EQ(again.unchanged, 2u);
   });
 }
 

@@ -44,6 +44,13 @@ db::statement select_known_files();
 std::unordered_map<std::string, std::string> known_files_from(const db::query_result& r);
 db::statement select_skipped_paths();
 
+// The extraction_version the index was built with (patina_meta): whether it is
+// this build's, and the statement recording this build's. An index with files and
+// another (or no) version must be parsed again in full.
+db::statement select_extraction_version();
+bool extraction_version_current(const db::query_result& stored_version);
+db::statement record_extraction_version();
+
 // Call resolution, after a scrape's writes: the callable definitions
 // (select_callables), then the statements that point each call edge at the one
 // definition its callee name denotes (the caller's own file first), or at none.
