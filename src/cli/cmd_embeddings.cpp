@@ -1,10 +1,8 @@
 // patina embeddings generate [--force] [--quiet]: embeds every item (beliefs,
 // observations, code symbols) that lacks a current vector, in committed batches.
 // patina embeddings status [--json]: how many items of each type have a vector.
-#include <unistd.h>
 
 #include <chrono>
-#include <cstdio>
 #include <iostream>
 #include <memory>
 
@@ -14,6 +12,7 @@
 
 #include "commands.hpp"
 #include "knowledge.hpp"
+#include "output.hpp"
 
 namespace patina::cli {
 
@@ -28,40 +27,24 @@ struct embeddings_status_options {
   bool json = false;
 };
 
-// A one-line progress display on a terminal: items done of total, rate, ETA.
-class progress_line {
- public:
-  explicit progress_line(bool enabled) : enabled_(enabled), started_(std::chrono::steady_clock::now()) {}
-  void update(const domain::embedding_progress& p) {
-    if (!enabled_) return;
-    const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
-    const double rate = secs > 0 ? static_cast<double>(p.done) / secs : 0;
-    const double eta = rate > 0 ? static_cast<double>(p.total - p.done) / rate : 0;
-    const double pct = p.total > 0 ? 100.0 * static_cast<double>(p.done) / static_cast<double>(p.total) : 100.0;
-    std::fprintf(stderr, "\r  embedding %ss: %zu/%zu (%.0f%%)  %.0f items/s  ETA %.0f s   ",
-                 std::string(domain::to_string(p.type)).c_str(), p.done, p.total, pct, rate, eta);
-    std::fflush(stderr);
-    shown_ = true;
-  }
-  void clear() {
-    if (shown_) std::fprintf(stderr, "\r%78s\r", "");
-  }
-
- private:
-  bool enabled_;
-  bool shown_ = false;
-  std::chrono::steady_clock::time_point started_;
-};
 
 task<int> run_generate(context& ctx, generate_cli_options opts) {
   auto db = PATINA_AWAIT ctx.open_database();
   embeddings_db embeddings(db, *ctx.engine().engine);
   PATINA_AWAIT prepare_embeddings(ctx, embeddings);
 
-  progress_line progress(!opts.quiet && ::isatty(2) != 0);
+  // Items done of total, items/s and the time left.
+  progress_line progress(opts.quiet);
   domain::generate_options go;
   go.force = opts.force;
-  go.progress = [&progress](const domain::embedding_progress& p) { progress.update(p); };
+  go.progress = [&progress](const domain::embedding_progress& p) {
+    if (!progress.enabled()) return;
+    const double secs = progress.elapsed_seconds();
+    const double rate = secs > 0 ? static_cast<double>(p.done) / secs : 0;
+    const double pct = p.total > 0 ? 100.0 * static_cast<double>(p.done) / static_cast<double>(p.total) : 100.0;
+    progress.show(fmt::format("embedding {}s: {}/{} ({:.0f}%)  {:.0f} items/s{}", domain::to_string(p.type), p.done,
+                              p.total, pct, rate, time_left(static_cast<double>(p.total - p.done), rate)));
+  };
   const auto started = std::chrono::steady_clock::now();
   const auto n = PATINA_AWAIT embeddings.generate_missing(go);
   progress.clear();

@@ -1,9 +1,7 @@
 // patina scrape [PATH] [--full] [--quiet]: indexes the code under PATH (default:
 // the project's root) into the database.
-#include <unistd.h>
 
 #include <chrono>
-#include <cstdio>
 #include <iostream>
 #include <memory>
 
@@ -12,6 +10,7 @@
 
 #include "commands.hpp"
 #include "context.hpp"
+#include "output.hpp"
 #include "local_index.hpp"
 #include "patina/scrape/database.hpp"
 
@@ -28,37 +27,6 @@ struct scrape_cli_options {
   bool list_skipped = false;
 };
 
-// A one-line progress display on a terminal: files done (of the total once the walk is
-// done), files/s, MB/s and the time left, estimated from the bytes still to read.
-class progress_line {
- public:
-  explicit progress_line(bool enabled) : enabled_(enabled), started_(std::chrono::steady_clock::now()) {}
-  void update(const scrape::scrape_progress& p) {
-    if (!enabled_) return;
-    const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
-    if (secs <= 0) return;
-    const double bytes_per_sec = static_cast<double>(p.bytes_done) / secs;
-    std::string total;
-    if (p.files_total > 0) total = fmt::format("/{}", p.files_total);
-    std::string left;
-    if (p.bytes_total > p.bytes_done && bytes_per_sec > 0) {
-      const auto secs_left = static_cast<long>(static_cast<double>(p.bytes_total - p.bytes_done) / bytes_per_sec);
-      left = fmt::format("  {}:{:02} left", secs_left / 60, secs_left % 60);
-    }
-    std::fprintf(stderr, "\r  %zu%s files  %.0f files/s  %.1f MB/s%s   ", p.files_done, total.c_str(),
-                 static_cast<double>(p.files_done) / secs, bytes_per_sec / 1e6, left.c_str());
-    std::fflush(stderr);
-    shown_ = true;
-  }
-  void clear() {
-    if (shown_) std::fprintf(stderr, "\r%78s\r", "");
-  }
-
- private:
-  bool enabled_;
-  bool shown_ = false;
-  std::chrono::steady_clock::time_point started_;
-};
 
 task<int> run_scrape(context& ctx, scrape_cli_options opts) {
   const auto& cfg = ctx.project_config();
@@ -93,8 +61,19 @@ task<int> run_scrape(context& ctx, scrape_cli_options opts) {
   so.full = opts.full;
   so.scan.walk.max_file_size = cfg.scrape.max_file_size;
   so.scan.walk.extra_excludes = cfg.scrape.exclude;
-  progress_line progress(!opts.quiet && ::isatty(2) != 0);
-  so.progress = [&progress](const scrape::scrape_progress& p) { progress.update(p); };
+  // Files done (of the total once the walk is over), files/s, MB/s and the time
+  // left, estimated from the bytes still to read.
+  progress_line progress(opts.quiet);
+  so.progress = [&progress](const scrape::scrape_progress& p) {
+    const double secs = progress.elapsed_seconds();
+    if (!progress.enabled() || secs <= 0) return;
+    const double bytes_per_sec = static_cast<double>(p.bytes_done) / secs;
+    const std::string total = p.files_total > 0 ? fmt::format("/{}", p.files_total) : std::string();
+    const double bytes_left = p.bytes_total > p.bytes_done ? static_cast<double>(p.bytes_total - p.bytes_done) : 0;
+    progress.show(fmt::format("{}{} files  {:.0f} files/s  {:.1f} MB/s{}", p.files_done, total,
+                              static_cast<double>(p.files_done) / secs, bytes_per_sec / 1e6,
+                              time_left(bytes_left, bytes_per_sec)));
+  };
 
   scrape::Database<database> code(db);
   auto report = PATINA_AWAIT code.scrape(root, so);

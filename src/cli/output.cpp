@@ -1,8 +1,11 @@
 #include "output.hpp"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <cstdio>
 #include <ostream>
 #include <variant>
 
@@ -112,6 +115,30 @@ void print_table(std::ostream& out, const std::vector<std::string>& columns,
   for (std::size_t w : width) rule.emplace_back(w, '-');
   print_row(rule);
   for (const auto& row : rows) print_row(row);
+}
+
+progress_line::progress_line(bool quiet)
+    : enabled_(!quiet && ::isatty(2) != 0), started_(std::chrono::steady_clock::now()) {}
+
+double progress_line::elapsed_seconds() const {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
+}
+
+void progress_line::show(const std::string& text) {
+  if (!enabled_) return;
+  std::fprintf(stderr, "\r  %s   ", text.c_str());
+  std::fflush(stderr);
+  shown_ = true;
+}
+
+void progress_line::clear() {
+  if (shown_) std::fprintf(stderr, "\r%78s\r", "");
+}
+
+std::string time_left(double remaining, double per_second) {
+  if (remaining <= 0 || per_second <= 0) return {};
+  const auto secs = static_cast<long>(remaining / per_second);
+  return fmt::format("  {}:{:02} left", secs / 60, secs % 60);
 }
 
 }  // namespace patina::cli

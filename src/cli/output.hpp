@@ -1,6 +1,7 @@
 // Printing helpers of the CLI: aligned tables for people, JSON for programs.
 #pragma once
 
+#include <chrono>
 #include <iosfwd>
 #include <string>
 #include <vector>
@@ -24,5 +25,26 @@ void print_table(std::ostream& out, const std::vector<std::string>& columns,
                  const std::vector<std::vector<std::string>>& rows);
 
 std::string base64_encode(const std::vector<std::uint8_t>& bytes);
+
+// A one-line progress display on stderr, redrawn in place. It shows only when
+// stderr is a terminal and the command is not quiet; commands format the line.
+class progress_line {
+ public:
+  explicit progress_line(bool quiet);
+  bool enabled() const noexcept { return enabled_; }
+  // Seconds since the display was created.
+  double elapsed_seconds() const;
+  void show(const std::string& text);
+  // Erases the line if anything was shown.
+  void clear();
+
+ private:
+  bool enabled_;
+  bool shown_ = false;
+  std::chrono::steady_clock::time_point started_;
+};
+
+// "  m:ss left" for `remaining` units at `per_second`; empty when unknown or done.
+std::string time_left(double remaining, double per_second);
 
 }  // namespace patina::cli
