@@ -37,6 +37,65 @@ extern char** environ;
 
 namespace patina::test {
 
+// The kernel's choice for port 0 is free now; the server binds it right after.
+inline int free_port() {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = 0;
+  socklen_t len = sizeof addr;
+  if (fd < 0 || ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
+      ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
+    if (fd >= 0) ::close(fd);
+    throw std::runtime_error("cannot find a free loopback port");
+  }
+  ::close(fd);
+  return ntohs(addr.sin_port);
+}
+
+// A connection to 127.0.0.1:port with a 30 s read timeout, or -1.
+inline int connect_to(int port) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) return -1;
+  timeval timeout{};
+  timeout.tv_sec = 30;
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = htons(static_cast<std::uint16_t>(port));
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    ::close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+// Starts `exe DIR/server.db --sync-server 127.0.0.1:PORT` with its output in
+// DIR/tursodb.log (appended to when `append_log`, e.g. across restarts); returns its
+// pid, or -1 when it could not be spawned. Does not wait for it to listen.
+inline pid_t spawn_tursodb(const std::filesystem::path& exe, const std::filesystem::path& dir, int port,
+                           bool append_log) {
+  const std::string db = (dir / "server.db").string();
+  const std::string listen = "127.0.0.1:" + std::to_string(port);
+  const std::string log = (dir / "tursodb.log").string();
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, log.c_str(),
+                                   O_WRONLY | O_CREAT | (append_log ? O_APPEND : O_TRUNC), 0644);
+  posix_spawn_file_actions_adddup2(&actions, STDOUT_FILENO, STDERR_FILENO);
+  posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+  std::string exe_text = exe.string();
+  std::string flag = "--sync-server";
+  std::vector<char*> argv{exe_text.data(), const_cast<char*>(db.c_str()), flag.data(),
+                          const_cast<char*>(listen.c_str()), nullptr};
+  pid_t pid = -1;
+  const int rc = ::posix_spawn(&pid, exe_text.c_str(), &actions, nullptr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  return rc == 0 ? pid : -1;
+}
+
 class turso_server {
  public:
   static std::filesystem::path binary() {
@@ -145,21 +204,7 @@ class turso_server {
            ("patina-tursodb-" + std::to_string(::getpid()) + "-" + std::to_string(counter()++));
     std::filesystem::create_directories(dir_);
     port_ = free_port();
-    const std::string db = (dir_ / "server.db").string();
-    const std::string listen = "127.0.0.1:" + std::to_string(port_);
-    const std::string log = (dir_ / "tursodb.log").string();
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    posix_spawn_file_actions_adddup2(&actions, STDOUT_FILENO, STDERR_FILENO);
-    posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-    std::string exe_text = exe.string();
-    std::string flag = "--sync-server";
-    std::vector<char*> argv{exe_text.data(), const_cast<char*>(db.c_str()), flag.data(),
-                            const_cast<char*>(listen.c_str()), nullptr};
-    const int rc = ::posix_spawn(&pid_, exe_text.c_str(), &actions, nullptr, argv.data(), environ);
-    posix_spawn_file_actions_destroy(&actions);
-    if (rc != 0) pid_ = -1;
+    pid_ = spawn_tursodb(exe, dir_, port_, false);
   }
 
   static int& counter() {
@@ -167,39 +212,6 @@ class turso_server {
     return n;
   }
 
-  // The kernel's choice for port 0 is free now; the server binds it right after.
-  static int free_port() {
-    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    addr.sin_port = 0;
-    socklen_t len = sizeof addr;
-    if (fd < 0 || ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
-        ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
-      if (fd >= 0) ::close(fd);
-      throw std::runtime_error("cannot find a free loopback port");
-    }
-    ::close(fd);
-    return ntohs(addr.sin_port);
-  }
-
-  static int connect_to(int port) {
-    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    if (fd < 0) return -1;
-    timeval timeout{};
-    timeout.tv_sec = 30;
-    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    addr.sin_port = htons(static_cast<std::uint16_t>(port));
-    if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-      ::close(fd);
-      return -1;
-    }
-    return fd;
-  }
 
   bool exited() const {
     int status = 0;  // reaps the child if it has exited

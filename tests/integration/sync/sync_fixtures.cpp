@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "patina/build_config.hpp"
+#include "turso_server.hpp"
 
 extern char** environ;
 
@@ -26,38 +27,6 @@ namespace patina::test {
 namespace fs = std::filesystem;
 
 namespace {
-
-int free_port() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof addr;
-  if (fd < 0 || ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
-      ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
-    if (fd >= 0) ::close(fd);
-    throw std::runtime_error("cannot find a free loopback port");
-  }
-  ::close(fd);
-  return ntohs(addr.sin_port);
-}
-
-int connect_to(int port) {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0) return -1;
-  timeval timeout{};
-  timeout.tv_sec = 30;
-  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = htons(static_cast<std::uint16_t>(port));
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-    ::close(fd);
-    return -1;
-  }
-  return fd;
-}
 
 bool send_all(int fd, const char* data, std::size_t size) {
   while (size > 0) {
@@ -122,8 +91,7 @@ std::string http_answer(int status, const std::string& body) {
 // ---- sync_server ----------------------------------------------------------------------
 
 std::optional<sync_server> sync_server::start(std::string& why_not) {
-  fs::path exe = std::getenv("PATINA_TURSODB") != nullptr ? fs::path(std::getenv("PATINA_TURSODB"))
-                                                           : fs::path(PATINA_DEPS_DIR) / "tursodb" / "tursodb";
+  const fs::path exe = turso_server::binary();
   if (::access(exe.c_str(), X_OK) != 0) {
     why_not = "tursodb not found at " + exe.string() + " (run scripts/setup or set PATINA_TURSODB)";
     return std::nullopt;
@@ -151,27 +119,9 @@ sync_server::~sync_server() {
 }
 
 bool sync_server::launch() {
-  const fs::path exe = std::getenv("PATINA_TURSODB") != nullptr ? fs::path(std::getenv("PATINA_TURSODB"))
-                                                                 : fs::path(PATINA_DEPS_DIR) / "tursodb" / "tursodb";
   port_ = free_port();
-  const std::string db = (dir_ / "server.db").string();
-  const std::string listen = "127.0.0.1:" + std::to_string(port_);
-  const std::string log = (dir_ / "tursodb.log").string();
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-  posix_spawn_file_actions_adddup2(&actions, STDOUT_FILENO, STDERR_FILENO);
-  posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-  std::string exe_text = exe.string();
-  std::string flag = "--sync-server";
-  std::vector<char*> argv{exe_text.data(), const_cast<char*>(db.c_str()), flag.data(),
-                          const_cast<char*>(listen.c_str()), nullptr};
-  const int rc = ::posix_spawn(&pid_, exe_text.c_str(), &actions, nullptr, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  if (rc != 0) {
-    pid_ = -1;
-    return false;
-  }
+  pid_ = spawn_tursodb(turso_server::binary(), dir_, port_, true);
+  if (pid_ < 0) return false;
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
   while (std::chrono::steady_clock::now() < deadline) {
     int status = 0;
