@@ -2,11 +2,17 @@
 #include "patina/db/sqlite_database.hpp"
 
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdlib>
 #include <cmath>
+#include <cstring>
+#include <filesystem>
+#include <map>
 #include <numeric>
+#include <set>
 #include <random>
 #include <stdexcept>
 #include <string>
@@ -55,11 +61,23 @@ std::vector<reference_hit> brute_force(const std::vector<vector_item>& items,
   return all;
 }
 
+// vec0 computes in float32, so two items whose exact distances differ by less
+// than its rounding (about 1e-7) may come in either order: a different id at a
+// rank is accepted only when its exact distance ties the expected one's.
 void expect_same_hits(const std::vector<vector_match>& got, const std::vector<reference_hit>& want,
                       const std::string& context) {
   ASSERT_EQ(got.size(), want.size()) << context;
+  std::map<std::int64_t, double> exact;
+  for (const auto& hit : want) exact.emplace(hit.id, hit.distance);
+  std::set<std::int64_t> seen;
   for (std::size_t i = 0; i < got.size(); ++i) {
-    EXPECT_EQ(got[i].id, want[i].id) << context << " rank " << i;
+    EXPECT_TRUE(seen.insert(got[i].id).second) << context << " rank " << i << " repeats an id";
+    if (got[i].id != want[i].id) {
+      const auto it = exact.find(got[i].id);
+      const double got_exact = it != exact.end() ? it->second : got[i].distance;
+      EXPECT_NEAR(got_exact, want[i].distance, 1e-6)
+          << context << " rank " << i << ": id " << got[i].id << " instead of " << want[i].id;
+    }
     EXPECT_NEAR(got[i].distance, want[i].distance, 1e-5) << context << " rank " << i;
     EXPECT_DOUBLE_EQ(got[i].similarity, 1.0 - got[i].distance) << context;
   }
@@ -409,18 +427,151 @@ TEST(SqliteDatabase, MissingVectorTablesAreRecreatedForTheSameDimension) {
   EXPECT_TRUE(db.vector_search(vector_table::symbols, q, {}, 3).empty());
 }
 
-TEST(SqliteDatabase, VectorTablesUseCosineAndMetadataColumns) {
+std::string table_sql(SqliteDatabase& db, const char* name) {
+  return std::get<std::string>(
+      db.query("SELECT sql FROM sqlite_schema WHERE name = ?1", {std::string(name)}).rows.at(0).at(0));
+}
+
+TEST(SqliteDatabase, VectorTablesRankUnitVectorsByL2AndHaveMetadataColumns) {
   auto db = memory_db();
   db.set_vector_dimension(7);
-  auto sql = [&](const char* name) {
-    return std::get<std::string>(
-        db.query("SELECT sql FROM sqlite_schema WHERE name = ?1", {std::string(name)})
-            .rows.at(0)
-            .at(0));
+  EXPECT_NE(table_sql(db, "belief_vectors").find("float[7] distance_metric=l2"), std::string::npos);
+  EXPECT_NE(table_sql(db, "observation_vectors").find("obs_type text"), std::string::npos);
+  EXPECT_NE(table_sql(db, "symbol_vectors").find("language text, kind text"), std::string::npos);
+  // Stored at unit length, whatever length was given.
+  db.vector_upsert(vector_table::beliefs, one_item(1, {3, 4, 0, 0, 0, 0, 0}));
+  const auto stored = std::get<blob>(
+      db.query("SELECT embedding FROM belief_vectors WHERE id = 1").rows.at(0).at(0));
+  ASSERT_EQ(stored.size(), 7 * sizeof(float));
+  std::vector<float> v(7);
+  std::memcpy(v.data(), stored.data(), stored.size());
+  EXPECT_NEAR(v[0], 0.6F, 1e-7);
+  EXPECT_NEAR(v[1], 0.8F, 1e-7);
+}
+
+blob raw_floats(const std::vector<float>& v) {
+  blob out(v.size() * sizeof(float));
+  std::memcpy(out.data(), v.data(), out.size());
+  return out;
+}
+
+// A file whose vector tables were written by an earlier Patina: vec0 with
+// distance_metric=cosine, vectors stored as given (not at unit length).
+void write_cosine_layout(const std::filesystem::path& file, std::size_t dimension,
+                         const std::vector<vector_item>& beliefs,
+                         const std::vector<vector_item>& observations,
+                         const std::vector<vector_item>& symbols) {
+  auto db = SqliteDatabase::open(file);
+  db.set_vector_dimension(dimension);
+  const std::string d = std::to_string(dimension);
+  db.execute("DROP TABLE belief_vectors");
+  db.execute("DROP TABLE observation_vectors");
+  db.execute("DROP TABLE symbol_vectors");
+  db.execute("CREATE VIRTUAL TABLE belief_vectors USING vec0(id INTEGER PRIMARY KEY, embedding float[" +
+             d + "] distance_metric=cosine)");
+  db.execute("CREATE VIRTUAL TABLE observation_vectors USING vec0(id INTEGER PRIMARY KEY, embedding float[" +
+             d + "] distance_metric=cosine, obs_type text)");
+  db.execute("CREATE VIRTUAL TABLE symbol_vectors USING vec0(id INTEGER PRIMARY KEY, embedding float[" +
+             d + "] distance_metric=cosine, language text, kind text)");
+  for (const auto& it : beliefs) {
+    db.execute("INSERT INTO belief_vectors (id, embedding) VALUES (?1, ?2)",
+               {it.id, raw_floats(it.embedding)});
+  }
+  for (const auto& it : observations) {
+    db.execute("INSERT INTO observation_vectors (id, embedding, obs_type) VALUES (?1, ?2, ?3)",
+               {it.id, raw_floats(it.embedding), it.metadata.obs_type});
+  }
+  for (const auto& it : symbols) {
+    db.execute("INSERT INTO symbol_vectors (id, embedding, language, kind) VALUES (?1, ?2, ?3, ?4)",
+               {it.id, raw_floats(it.embedding), it.metadata.language, it.metadata.kind});
+  }
+}
+
+TEST(SqliteDatabaseFile, CosineTablesOfAnEarlierVersionAreSearchedThenUpgraded) {
+  constexpr std::size_t dimension = 24;
+  constexpr std::size_t k = 15;
+  const std::vector<std::string> languages{"c", "go"};
+  std::mt19937 rng(77);
+  std::vector<vector_item> beliefs;
+  std::vector<vector_item> observations;
+  std::vector<vector_item> symbols;
+  for (std::int64_t i = 1; i <= 300; ++i) {
+    beliefs.push_back({i, random_vector(rng, dimension), {}});
+    observations.push_back({i, random_vector(rng, dimension), {i % 2 == 0 ? "note" : "pattern", {}, {}}});
+    symbols.push_back({i, random_vector(rng, dimension),
+                       {{}, languages[static_cast<std::size_t>(i) % 2], i % 3 == 0 ? "struct" : "function"}});
+  }
+  scratch_dir dir;
+  const auto file = dir.file("old.db");
+  write_cosine_layout(file, dimension, beliefs, observations, symbols);
+  std::vector<std::vector<float>> queries;
+  for (int q = 0; q < 10; ++q) queries.push_back(random_vector(rng, dimension));
+  auto all = [](const vector_item&) { return true; };
+  auto go = [](const vector_item& it) { return it.metadata.language == "go"; };
+  vector_filter go_only;
+  go_only.language = "go";
+  auto check = [&](SqliteDatabase& db, const std::string& ctx) {
+    for (const auto& query : queries) {
+      expect_same_hits(db.vector_search(vector_table::beliefs, query, {}, k),
+                       brute_force(beliefs, query, k, all), ctx + " beliefs");
+      expect_same_hits(db.vector_search(vector_table::observations, query, {}, k),
+                       brute_force(observations, query, k, all), ctx + " observations");
+      expect_same_hits(db.vector_search(vector_table::symbols, query, go_only, k),
+                       brute_force(symbols, query, k, go), ctx + " go symbols");
+    }
   };
-  EXPECT_NE(sql("belief_vectors").find("float[7] distance_metric=cosine"), std::string::npos);
-  EXPECT_NE(sql("observation_vectors").find("obs_type text"), std::string::npos);
-  EXPECT_NE(sql("symbol_vectors").find("language text, kind text"), std::string::npos);
+  {
+    // Read-only: nothing may be written, so the old tables are searched as they are.
+    open_options o;
+    o.mode = open_mode::read_only;
+    auto db = SqliteDatabase::open(file, o);
+    EXPECT_NE(table_sql(db, "symbol_vectors").find("distance_metric=cosine"), std::string::npos);
+    check(db, "read-only, old layout:");
+  }
+  auto db = SqliteDatabase::open(file);
+  for (const char* name : {"belief_vectors", "observation_vectors", "symbol_vectors"}) {
+    EXPECT_NE(table_sql(db, name).find("distance_metric=l2"), std::string::npos) << name;
+    EXPECT_EQ(count_rows(db, name), 300) << name;
+  }
+  EXPECT_EQ(count_rows(db, "sqlite_temp_schema"), 0);
+  check(db, "upgraded:");
+  // Writes after the upgrade keep the tables consistent.
+  db.vector_upsert(vector_table::symbols, one_item(7, queries[0], {{}, "go", "function"}));
+  symbols[6] = vector_item{7, queries[0], {{}, "go", "function"}};
+  db.vector_delete(vector_table::symbols, std::vector<std::int64_t>{8, 10});
+  std::erase_if(symbols, [](const vector_item& it) { return it.id == 8 || it.id == 10; });
+  EXPECT_EQ(count_rows(db, "symbol_vectors"), 298);
+  const auto first = db.vector_search(vector_table::symbols, queries[0], go_only, 1);
+  ASSERT_EQ(first.size(), 1U);
+  EXPECT_EQ(first[0].id, 7);
+  EXPECT_NEAR(first[0].distance, 0.0, 1e-6);
+  check(db, "after writes:");
+}
+
+TEST(SqliteDatabaseFile, CosineTablesStayUsableWhileAnotherWriterHoldsTheLock) {
+  scratch_dir dir;
+  const auto file = dir.file("locked.db");
+  write_cosine_layout(file, 2, {{1, {1, 0}, {}}, {2, {0, 3}, {}}}, {}, {});
+  sqlite3* other = nullptr;
+  ASSERT_EQ(sqlite3_open(file.c_str(), &other), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(other, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr), SQLITE_OK);
+  {
+    open_options o;
+    o.busy_timeout = std::chrono::milliseconds(50);
+    auto db = SqliteDatabase::open(file, o);  // the upgrade waits for another open
+    EXPECT_NE(table_sql(db, "belief_vectors").find("distance_metric=cosine"), std::string::npos);
+    const std::vector<float> q{0, 1};
+    auto hits = db.vector_search(vector_table::beliefs, q, {}, 2);
+    ASSERT_EQ(hits.size(), 2U);
+    EXPECT_EQ(hits[0].id, 2);
+    EXPECT_NEAR(hits[0].distance, 0.0, 1e-6);
+    EXPECT_NEAR(hits[1].distance, 1.0, 1e-6);
+  }
+  sqlite3_exec(other, "COMMIT", nullptr, nullptr, nullptr);
+  sqlite3_close(other);
+  auto db = SqliteDatabase::open(file);
+  EXPECT_NE(table_sql(db, "belief_vectors").find("distance_metric=l2"), std::string::npos);
+  EXPECT_EQ(db.vector_search(vector_table::beliefs, std::vector<float>{0, 1}, {}, 1).at(0).id, 2);
 }
 
 TEST(SqliteDatabaseFile, DataSurvivesCloseAndReopen) {
