@@ -2,8 +2,11 @@
 #include "patina/scrape/extractor.hpp"
 
 #include <algorithm>
+#include <array>
+#include <iterator>
 #include <map>
 #include <unordered_map>
+#include <unordered_set>
 #include <tuple>
 #include <utility>
 
@@ -18,17 +21,105 @@ constexpr std::uint64_t id_mask = (std::uint64_t{1} << 63) - 1;
 
 // A positive 63-bit id from the parts, separated so ("ab","c") != ("a","bc").
 std::int64_t derived_id(std::initializer_list<std::string_view> parts) {
-  XXH3_state_t* state = XXH3_createState();
-  XXH3_64bits_reset(state);
-  for (auto p : parts) {
-    XXH3_64bits_update(state, p.data(), p.size());
-    const char sep = '\x1f';
-    XXH3_64bits_update(state, &sep, 1);
-  }
-  std::uint64_t h = XXH3_64bits_digest(state) & id_mask;
-  XXH3_freeState(state);
+  // One hash over the joined parts: the same value as hashing them one by one.
+  std::string joined;
+  for (auto p : parts) joined.append(p).append(1, '\x1f');
+  const std::uint64_t h = XXH3_64bits(joined.data(), joined.size()) & id_mask;
   return static_cast<std::int64_t>(h == 0 ? 1 : h);
 }
+
+// Ids of one file's rows in symbols, imports or calls: the file's id in the high
+// 31 bits, a hash of the row's identity in the low 32. A file's rows then sit
+// together in each table's B-tree, so writing a file touches a page or two per
+// table instead of one page per row. The low halves are kept unique within the
+// file (a collision is hashed again with a retry count, in row order, so the same
+// content gives the same ids); two files whose high halves meet would also need
+// two of their rows to meet in the low half.
+class row_ids {
+ public:
+  explicit row_ids(std::int64_t file) : high_((static_cast<std::uint64_t>(file) >> 32) << 32) {}
+
+  std::int64_t next(std::string_view table, std::string_view path, std::string_view identity,
+                    std::string_view ordinal) {
+    for (int retry = 0;; ++retry) {
+      const std::string salt = retry == 0 ? std::string() : std::to_string(retry);
+      const auto low = static_cast<std::uint32_t>(derived_id({table, path, identity, ordinal, salt}));
+      if (!taken_.insert(low).second) continue;
+      const auto id = static_cast<std::int64_t>(high_ | low);
+      return id == 0 ? 1 : id;
+    }
+  }
+
+ private:
+  std::uint64_t high_;
+  std::unordered_set<std::uint32_t> taken_;
+};
+
+// The tables a scrape fills row by row, written as multi-row INSERTs: a
+// statement per rows_per_insert rows instead of one per row (800k on a 75 MB tree).
+enum class fact_table { symbols, imports, calls };
+constexpr std::size_t rows_per_insert = 32;
+
+struct fact_insert {
+  std::string_view head;  // INSERT INTO t (...) VALUES
+  std::string_view row;   // one row's placeholders
+  std::size_t columns;    // placeholders per row
+};
+
+constexpr fact_insert fact_inserts[] = {
+    {"INSERT INTO symbols (id, file_id, name, qualified_name, kind, language, start_line, end_line, signature, "
+     "doc, parent_id, parameters, return_type, flags, generic_count) VALUES ",
+     "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", 15},
+    {"INSERT INTO imports (id, file_id, path, names, line) VALUES ", "(?, ?, ?, ?, ?)", 5},
+    {"INSERT INTO calls (id, file_id, caller_id, callee_name, callee_simple, callee_id, kind, line) VALUES ",
+     "(?, ?, ?, ?, ?, NULL, ?, ?)", 7},
+};
+
+// The INSERT of `rows` rows (1..rows_per_insert) into `table`.
+const std::string& insert_sql(fact_table table, std::size_t rows) {
+  static const auto texts = [] {
+    std::array<std::array<std::string, rows_per_insert + 1>, std::size(fact_inserts)> all;
+    for (std::size_t t = 0; t < all.size(); ++t) {
+      for (std::size_t n = 1; n <= rows_per_insert; ++n) {
+        std::string sql(fact_inserts[t].head);
+        for (std::size_t r = 0; r < n; ++r) sql.append(r == 0 ? "" : ", ").append(fact_inserts[t].row);
+        all[t][n] = std::move(sql);
+      }
+    }
+    return all;
+  }();
+  return texts[static_cast<std::size_t>(table)][rows];
+}
+
+// Gathers the rows of one table into multi-row INSERT statements appended to `out`.
+class fact_rows {
+ public:
+  fact_rows(fact_table table, std::vector<db::statement>& out) : table_(table), out_(out) {}
+  fact_rows(const fact_rows&) = delete;
+  fact_rows& operator=(const fact_rows&) = delete;
+
+  // The parameters of the statement being filled: append one row's values, then call row_done().
+  std::vector<db::value>& params() {
+    if (params_.empty()) params_.reserve(rows_per_insert * fact_inserts[static_cast<std::size_t>(table_)].columns);
+    return params_;
+  }
+  void row_done() {
+    if (++rows_ == rows_per_insert) flush();
+  }
+  // Appends the statement of the rows not yet written (call once, at the end).
+  void flush() {
+    if (rows_ == 0) return;
+    out_.push_back({insert_sql(table_, rows_), std::move(params_)});
+    params_ = {};
+    rows_ = 0;
+  }
+
+ private:
+  fact_table table_;
+  std::vector<db::statement>& out_;
+  std::vector<db::value> params_;
+  std::size_t rows_ = 0;
+};
 
 std::int64_t flags_of(const symbol& s) {
   std::int64_t f = 0;
@@ -79,10 +170,12 @@ std::string callee_simple_name(std::string_view callee) {
   return std::string(callee.substr(start));
 }
 
-void append_file_statements(const file_facts& f, std::int64_t now_ms, std::vector<db::statement>& out) {
+void append_file_statements(const file_facts& f, std::int64_t now_ms, std::vector<db::statement>& out,
+                            prior_rows prior) {
   const std::int64_t fid = file_id(f.path);
-  for (const char* sql : delete_file_facts) out.push_back({sql, {fid}});
-  out.push_back({"DELETE FROM skipped_files WHERE path = ?1", {f.path}});
+  if (prior.facts)
+    for (const char* sql : delete_file_facts) out.push_back({sql, {fid}});
+  if (prior.skipped) out.push_back({"DELETE FROM skipped_files WHERE path = ?1", {f.path}});
 
   std::string problems;
   if (!f.problems.empty()) {
@@ -97,56 +190,91 @@ void append_file_statements(const file_facts& f, std::int64_t now_ms, std::vecto
                  {fid, f.path, std::string(to_string(f.lang)), static_cast<std::int64_t>(f.size), f.content_hash,
                   static_cast<std::int64_t>(f.line_count), f.mtime_ns, text_or_null(problems), now_ms}});
 
-  // Symbol ids: path + identity; identical twins (same name, kind and
-  // signature in one file) are told apart by their order.
+  // Symbol ids: the file's id + a hash of the symbol's identity; identical twins
+  // (same name, kind and signature in one file) are told apart by their order,
+  // and the rare hash collision inside one file by a retry count.
   std::map<std::tuple<std::string, std::string, std::string>, int> seen;
+  row_ids symbol_ids(fid);
   std::vector<std::int64_t> ids(f.symbols.size());
   const std::string lang(to_string(f.lang));
+  std::string identity;
   for (std::size_t i = 0; i < f.symbols.size(); ++i) {
     const auto& s = f.symbols[i];
     const std::string kind(to_string(s.kind));
     const int ordinal = seen[{s.qualified_name, kind, s.signature}]++;
-    ids[i] = derived_id({"symbol", f.path, s.qualified_name, kind, s.signature, std::to_string(ordinal)});
+    identity.assign(s.qualified_name).append(1, '\x1f').append(kind).append(1, '\x1f').append(s.signature);
+    ids[i] = symbol_ids.next("symbol", f.path, identity, std::to_string(ordinal));
   }
-  for (std::size_t i = 0; i < f.symbols.size(); ++i) {
-    const auto& s = f.symbols[i];
-    db::value parent = s.parent < ids.size() ? db::value{ids[s.parent]} : db::value{};
-    std::string params;
-    if (!s.parameters.empty()) {
-      nlohmann::json list = nlohmann::json::array();
-      for (const auto& p : s.parameters) list.push_back({{"name", p.name}, {"type", p.type}});
-      params = list.dump();
+  {
+    fact_rows rows(fact_table::symbols, out);
+    for (std::size_t i = 0; i < f.symbols.size(); ++i) {
+      const auto& s = f.symbols[i];
+      db::value parent = s.parent < ids.size() ? db::value{ids[s.parent]} : db::value{};
+      std::string params;
+      if (!s.parameters.empty()) {
+        nlohmann::json list = nlohmann::json::array();
+        for (const auto& p : s.parameters) list.push_back({{"name", p.name}, {"type", p.type}});
+        params = list.dump();
+      }
+      auto& v = rows.params();
+      v.emplace_back(ids[i]);
+      v.emplace_back(fid);
+      v.emplace_back(s.name);
+      v.emplace_back(s.qualified_name);
+      v.emplace_back(std::string(to_string(s.kind)));
+      v.emplace_back(lang);
+      v.emplace_back(static_cast<std::int64_t>(s.start_line));
+      v.emplace_back(static_cast<std::int64_t>(s.end_line));
+      v.emplace_back(s.signature);
+      v.emplace_back(s.doc);
+      v.push_back(std::move(parent));
+      v.push_back(text_or_null(params));
+      v.emplace_back(s.return_type);
+      v.emplace_back(flags_of(s));
+      v.emplace_back(static_cast<std::int64_t>(s.generic_count));
+      rows.row_done();
     }
-    out.push_back({"INSERT INTO symbols (id, file_id, name, qualified_name, kind, language, start_line, end_line, "
-                   "signature, doc, parent_id, parameters, return_type, flags, generic_count) "
-                   "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
-                   {ids[i], fid, s.name, s.qualified_name, std::string(to_string(s.kind)), lang,
-                    static_cast<std::int64_t>(s.start_line), static_cast<std::int64_t>(s.end_line), s.signature,
-                    s.doc, std::move(parent), text_or_null(params), s.return_type, flags_of(s),
-                    static_cast<std::int64_t>(s.generic_count)}});
+    rows.flush();
   }
-  for (std::size_t i = 0; i < f.imports.size(); ++i) {
-    const auto& imp = f.imports[i];
-    std::string names;
-    if (!imp.names.empty()) names = nlohmann::json(imp.names).dump();
-    out.push_back({"INSERT INTO imports (id, file_id, path, names, line) VALUES (?1, ?2, ?3, ?4, ?5)",
-                   {derived_id({"import", f.path, std::to_string(i)}), fid, imp.path, text_or_null(names),
-                    static_cast<std::int64_t>(imp.line)}});
+  {
+    fact_rows rows(fact_table::imports, out);
+    row_ids import_ids(fid);
+    for (std::size_t i = 0; i < f.imports.size(); ++i) {
+      const auto& imp = f.imports[i];
+      std::string names;
+      if (!imp.names.empty()) names = nlohmann::json(imp.names).dump();
+      auto& v = rows.params();
+      v.emplace_back(import_ids.next("import", f.path, {}, std::to_string(i)));
+      v.emplace_back(fid);
+      v.emplace_back(imp.path);
+      v.push_back(text_or_null(names));
+      v.emplace_back(static_cast<std::int64_t>(imp.line));
+      rows.row_done();
+    }
+    rows.flush();
   }
+  fact_rows rows(fact_table::calls, out);
+  row_ids call_ids(fid);
   for (std::size_t i = 0; i < f.calls.size(); ++i) {
     const auto& c = f.calls[i];
-    db::value caller = c.caller < ids.size() ? db::value{ids[c.caller]} : db::value{};
-    out.push_back({"INSERT INTO calls (id, file_id, caller_id, callee_name, callee_simple, callee_id, kind, line) "
-                   "VALUES (?1, ?2, ?3, ?4, ?5, NULL, ?6, ?7)",
-                   {derived_id({"call", f.path, std::to_string(i)}), fid, std::move(caller), c.callee,
-                    callee_simple_name(c.callee), std::string(to_string(c.kind)),
-                    static_cast<std::int64_t>(c.line)}});
+    auto& v = rows.params();
+    v.emplace_back(call_ids.next("call", f.path, {}, std::to_string(i)));
+    v.emplace_back(fid);
+    v.push_back(c.caller < ids.size() ? db::value{ids[c.caller]} : db::value{});
+    v.emplace_back(c.callee);
+    v.emplace_back(callee_simple_name(c.callee));
+    v.emplace_back(std::string(to_string(c.kind)));
+    v.emplace_back(static_cast<std::int64_t>(c.line));
+    rows.row_done();
   }
+  rows.flush();
 }
 
-void append_skipped_statements(const skipped_file& s, std::int64_t now_ms, std::vector<db::statement>& out) {
+void append_skipped_statements(const skipped_file& s, std::int64_t now_ms, std::vector<db::statement>& out,
+                               prior_rows prior) {
   const std::int64_t fid = file_id(s.path);
-  for (const char* sql : delete_file_facts) out.push_back({sql, {fid}});
+  if (prior.facts)
+    for (const char* sql : delete_file_facts) out.push_back({sql, {fid}});
   out.push_back({"INSERT INTO skipped_files (id, path, reason, detail, recorded_at) VALUES (?1, ?2, ?3, ?4, ?5) "
                  "ON CONFLICT(id) DO UPDATE SET reason = excluded.reason, detail = excluded.detail, "
                  "recorded_at = excluded.recorded_at",
@@ -342,8 +470,13 @@ bool scrape_session::is_known(std::string_view path, std::string_view content_ha
   return it != known_.end() && it->second == content_hash;
 }
 
-std::vector<db::statement> scrape_session::statements_for(const scan_batch& batch, std::int64_t now_ms) {
-  std::vector<db::statement> out;
+prior_rows scrape_session::prior_for(const std::string& path) const {
+  return {known_.count(path) != 0, previously_skipped_.count(path) != 0};
+}
+
+std::size_t scrape_session::append_statements_for(const scan_batch& batch, std::int64_t now_ms,
+                                                  std::vector<db::statement>& out) {
+  const std::size_t first = out.size();
   for (const auto& f : batch.parsed) {
     seen_.insert(f.path);
     bytes_ += f.size;
@@ -351,7 +484,7 @@ std::vector<db::statement> scrape_session::statements_for(const scan_batch& batc
     if (f.partial()) ++report_.partial;
     report_.symbols += f.symbols.size();
     report_.bytes_parsed += f.size;
-    append_file_statements(f, now_ms, out);
+    append_file_statements(f, now_ms, out, prior_for(f.path));
   }
   for (const auto& u : batch.unchanged) {
     seen_.insert(u.path);
@@ -361,13 +494,14 @@ std::vector<db::statement> scrape_session::statements_for(const scan_batch& batc
   for (const auto& s : batch.skipped) {
     seen_.insert(s.path);
     ++report_.skipped;
-    append_skipped_statements(s, now_ms, out);
+    append_skipped_statements(s, now_ms, out, prior_for(s.path));
   }
-  return out;
+  std::size_t values = 0;
+  for (std::size_t i = first; i < out.size(); ++i) values += out[i].params.size();
+  return values;
 }
 
-std::vector<db::statement> scrape_session::finish_statements() {
-  std::vector<db::statement> out;
+void scrape_session::append_finish_statements(std::vector<db::statement>& out) {
   auto remove = [&](const std::string& path) {
     if (seen_.count(path) != 0) return;
     append_remove_statements(path, out);
@@ -377,7 +511,6 @@ std::vector<db::statement> scrape_session::finish_statements() {
     remove(path);
   }
   for (const auto& path : previously_skipped_) remove(path);
-  return out;
 }
 
 }  // namespace patina::scrape::detail

@@ -71,20 +71,28 @@ class Database {
     options.scan.already_known = [&session](std::string_view p, std::string_view h) {
       return session.is_known(p, h);
     };
+    // Batches are gathered into transactions of about values_per_write values:
+    // a commit rewrites every page it touched, so fewer, larger commits write less.
+    std::vector<db::statement> pending;
+    std::size_t pending_values = 0;
     auto summary = scan(root, options.scan, [&](scan_batch& batch) -> result<void> {
-      auto statements = session.statements_for(batch, now_ms());
-      try {
-        db_.execute_batch(statements);
-      } catch (const exception& e) {
-        return fail(e.get());
+      pending_values += session.append_statements_for(batch, now_ms(), pending);
+      if (pending_values >= detail::values_per_write) {
+        try {
+          db_.execute_batch(pending);
+        } catch (const exception& e) {
+          return fail(e.get());
+        }
+        pending.clear();
+        pending_values = 0;
       }
       report_progress(options, session);
       return {};
     });
     if (!summary) throw exception(std::move(summary).err());
-    auto finishing = session.finish_statements();
-    if (!current_extraction) finishing.push_back(detail::record_extraction_version());
-    db_.execute_batch(finishing);
+    session.append_finish_statements(pending);
+    if (!current_extraction) pending.push_back(detail::record_extraction_version());
+    db_.execute_batch(pending);
     if (session.calls_changed()) {
       const auto callables_q = detail::select_callables();
       const auto callables = db_.query(callables_q.sql, callables_q.params);
@@ -160,12 +168,19 @@ class Database {
     result<scan_summary> summary = fail(errc::internal, "the scan did not finish");
 
     std::exception_ptr scan_failure;
+    // Batches are gathered into transactions of about values_per_write values (see
+    // the synchronous form); the last ones are written with the finishing statements.
+    std::vector<db::statement> pending;
+    std::size_t pending_values = 0;
     std::thread worker([&] {
       try {
         summary = scan(root, options.scan, [&](scan_batch& batch) -> result<void> {
-          auto statements = session.statements_for(batch, now_ms());
+          pending_values += session.append_statements_for(batch, now_ms(), pending);
+          if (pending_values < detail::values_per_write) return {};
           if (!gate.acquire()) return fail(errc::internal, "the scrape was stopped by a database error");
-          channel.try_send(boost::system::error_code{}, std::move(statements), false);
+          channel.try_send(boost::system::error_code{}, std::move(pending), false);
+          pending = {};
+          pending_values = 0;
           return {};
         });
       } catch (...) {
@@ -195,9 +210,9 @@ class Database {
     if (failure) std::rethrow_exception(failure);
     if (scan_failure) std::rethrow_exception(scan_failure);
     if (!summary) throw exception(std::move(summary).err());
-    auto finishing = session.finish_statements();
-    if (!current_extraction) finishing.push_back(detail::record_extraction_version());
-    co_await db_.execute_batch(finishing);
+    session.append_finish_statements(pending);
+    if (!current_extraction) pending.push_back(detail::record_extraction_version());
+    co_await db_.execute_batch(pending);
     if (session.calls_changed()) {
       const auto callables_q = detail::select_callables();
       const auto callables = co_await db_.query(callables_q.sql, callables_q.params);

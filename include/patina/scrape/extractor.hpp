@@ -55,8 +55,9 @@ namespace patina::scrape {
 /// The version of what extraction produces for a given file. A code index built by
 /// another version is re-parsed in full on the next scrape (unchanged files would
 /// otherwise keep the facts of the old extractor). Bump it whenever the facts
-/// extracted from the same bytes change.
-inline constexpr int extraction_version = 2;
+/// extracted from the same bytes change, or the ids derived from them (3: row ids
+/// grouped by file; a full rescan replaces every replica's rows of the old scheme).
+inline constexpr int extraction_version = 3;
 
 /// Limits that keep extraction bounded on hostile input.
 struct extract_options {

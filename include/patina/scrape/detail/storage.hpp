@@ -10,6 +10,7 @@
 #pragma once
 
 #include <atomic>
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -30,10 +31,23 @@ std::int64_t file_id(std::string_view path);
 // "p->run" -> "run", "println!" -> "println".
 std::string callee_simple_name(std::string_view callee);
 
+// What the index held for a path before this scrape: rows that must go before
+// the path's new rows are written. A path with neither has nothing to delete.
+struct prior_rows {
+  bool facts = true;    // a files row (and its symbols, imports and calls)
+  bool skipped = true;  // a skipped_files row
+};
+
+// Bound values (about rows x columns) a scrape gathers before writing them in
+// one transaction: larger commits write less, and this keeps them to a few MB.
+inline constexpr std::size_t values_per_write = 200000;
+
 // Statements replacing everything stored about one parsed file.
-void append_file_statements(const file_facts& f, std::int64_t now_ms, std::vector<db::statement>& out);
+void append_file_statements(const file_facts& f, std::int64_t now_ms, std::vector<db::statement>& out,
+                            prior_rows prior = {});
 // Statements recording a skipped file (and dropping facts it had before).
-void append_skipped_statements(const skipped_file& s, std::int64_t now_ms, std::vector<db::statement>& out);
+void append_skipped_statements(const skipped_file& s, std::int64_t now_ms, std::vector<db::statement>& out,
+                               prior_rows prior = {});
 // Statements deleting a file that is gone from the tree.
 void append_remove_statements(std::string_view path, std::vector<db::statement>& out);
 // Everything in the code index, for `--full` when files must go too.
@@ -81,13 +95,14 @@ class scrape_session {
   // Safe to call from the scan's worker threads (reads only).
   bool is_known(std::string_view path, std::string_view content_hash) const;
 
-  // Statements storing one batch; records the batch's files as seen.
+  // Appends the statements storing one batch to `out` and returns the number of
+  // values they bind; records the batch's files as seen.
   // REQUIRES: called from one thread at a time.
-  std::vector<db::statement> statements_for(const scan_batch& batch, std::int64_t now_ms);
+  std::size_t append_statements_for(const scan_batch& batch, std::int64_t now_ms, std::vector<db::statement>& out);
 
-  // After the scan: statements deleting the files that are no longer in the
-  // tree. Fills report().removed.
-  std::vector<db::statement> finish_statements();
+  // After the scan: appends the statements deleting the files that are no longer
+  // in the tree. Fills report().removed.
+  void append_finish_statements(std::vector<db::statement>& out);
 
   // Whether call edges must be resolved again (something was parsed or removed).
   bool calls_changed() const noexcept { return report_.parsed > 0 || report_.removed > 0; }
@@ -105,6 +120,9 @@ class scrape_session {
   std::uint64_t bytes_total() const noexcept { return bytes_total_.load(); }
 
  private:
+  // The rows the index holds for `path` from before this scrape.
+  prior_rows prior_for(const std::string& path) const;
+
   std::unordered_map<std::string, std::string> known_;
   std::unordered_set<std::string> previously_skipped_;
   std::unordered_set<std::string> seen_;
