@@ -63,7 +63,7 @@ constexpr const char* delete_file_facts[] = {
 
 constexpr std::string_view symbol_columns =
     "s.id, s.name, s.qualified_name, s.kind, s.language, f.path, s.start_line, s.end_line, s.signature, s.doc, "
-    "coalesce(s.parameters, ''), s.return_type, s.flags";
+    "coalesce(s.parameters, ''), s.return_type, s.flags, s.body_terms";
 
 }  // namespace
 
@@ -118,12 +118,13 @@ void append_file_statements(const file_facts& f, std::int64_t now_ms, std::vecto
       params = list.dump();
     }
     out.push_back({"INSERT INTO symbols (id, file_id, name, qualified_name, kind, language, start_line, end_line, "
-                   "signature, doc, parent_id, parameters, return_type, flags, generic_count) "
-                   "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+                   "signature, doc, parent_id, parameters, return_type, flags, generic_count, body_terms) "
+                   "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
                    {ids[i], fid, s.name, s.qualified_name, std::string(to_string(s.kind)), lang,
                     static_cast<std::int64_t>(s.start_line), static_cast<std::int64_t>(s.end_line), s.signature,
                     s.doc, std::move(parent), text_or_null(params), s.return_type, flags_of(s),
-                    static_cast<std::int64_t>(s.generic_count)}});
+                    static_cast<std::int64_t>(s.generic_count),
+                    i < f.body_terms.size() ? f.body_terms[i] : std::string()}});
   }
   for (std::size_t i = 0; i < f.imports.size(); ++i) {
     const auto& imp = f.imports[i];
@@ -304,6 +305,7 @@ std::vector<symbol_record> symbols_from(const db::query_result& r) {
     s.parameters = as_text(row.at(10));
     s.return_type = as_text(row.at(11));
     s.flags = as_int(row.at(12));
+    s.body_terms = as_text(row.at(13));
     out.push_back(std::move(s));
   }
   return out;

@@ -306,8 +306,8 @@ file_changes diff_files(const std::unordered_map<std::int64_t, std::string>& cur
 db::statement select_lexical_symbols(std::span<const std::pair<std::int64_t, std::string>> files) {
   db::statement st;
   for (const auto& f : files) st.params.emplace_back(f.first);
-  st.sql = "SELECT s.id, s.file_id, s.name, s.qualified_name, s.signature, s.doc, f.path, s.language, s.kind "
-           "FROM symbols s JOIN files f ON f.id = s.file_id WHERE s.file_id IN (" +
+  st.sql = "SELECT s.id, s.file_id, s.name, s.qualified_name, s.signature, s.doc, f.path, s.language, s.kind, "
+           "s.body_terms FROM symbols s JOIN files f ON f.id = s.file_id WHERE s.file_id IN (" +
            placeholders(files.size()) + ")";
   return st;
 }
@@ -326,6 +326,7 @@ std::vector<lexical_symbol_doc> lexical_symbols_from(const db::query_result& r) 
     d.path = as_text(row.at(6));
     d.language = as_text(row.at(7));
     d.kind = as_text(row.at(8));
+    d.body_terms = as_text(row.at(9));
     out.push_back(std::move(d));
   }
   return out;
@@ -370,7 +371,7 @@ db::statement select_symbols_by_id(std::span<const std::int64_t> ids) {
   db::statement st;
   for (auto id : ids) st.params.emplace_back(id);
   st.sql = "SELECT s.id, s.name, s.qualified_name, s.kind, s.language, f.path, s.start_line, s.end_line, "
-           "s.signature, s.doc, coalesce(s.parameters, ''), s.return_type, s.flags "
+           "s.signature, s.doc, coalesce(s.parameters, ''), s.return_type, s.flags, s.body_terms "
            "FROM symbols s JOIN files f ON f.id = s.file_id WHERE s.id IN (" +
            placeholders(ids.size()) + ")";
   return st;
@@ -516,7 +517,8 @@ std::vector<ranked_item> ranked_by_score(std::vector<ranked_item> items) {
 
 std::string why_symbol(std::span<const std::string> terms, const scrape::symbol_record& s, const fused_item& f) {
   const std::vector<std::pair<std::string_view, std::string_view>> fields = {
-      {"name", s.qualified_name}, {"signature", s.signature}, {"doc", s.doc}, {"path", s.path}};
+      {"name", s.qualified_name}, {"signature", s.signature}, {"doc", s.doc}, {"body", s.body_terms},
+      {"path", s.path}};
   return why_line(f.lexical ? matched_words(terms, fields) : std::string(), f);
 }
 

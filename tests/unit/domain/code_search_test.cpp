@@ -326,6 +326,38 @@ TEST(fusion, lexical_store_matches_glued_names_and_follows_changes) {
   EXPECT_EQ(hits[0].id, 12);
 }
 
+// Body words are a field of their own: a question that only a body answers
+// finds the function, with a lower weight than a name match.
+TEST(fusion, lexical_store_searches_body_words) {
+  auto store = domain::lexical_store::open(":memory:");
+  auto doc = [](std::int64_t id, std::string name, std::string body) {
+    domain::lexical_symbol_doc d;
+    d.id = id;
+    d.file_id = 1;
+    d.name = name;
+    d.qualified_name = name;
+    d.path = "inflate.c";
+    d.language = "c";
+    d.kind = "function";
+    d.body_terms = std::move(body);
+    return d;
+  };
+  const std::vector<std::pair<std::int64_t, std::string>> files = {{1, "a"}};
+  const std::vector<domain::lexical_symbol_doc> docs = {doc(10, "updatewindow", "copy output into the circular wsize"),
+                                                       doc(11, "inflateReset", "state reset mode"),
+                                                       doc(12, "circularBuffer", "")};
+  store.replace_files(files, {}, docs);
+  const domain::code_filter none;
+  const domain::lexical_weights w;
+  auto hits = store.search_symbols("circular", none, 5, w);
+  ASSERT_EQ(hits.size(), 2u);
+  EXPECT_EQ(hits[0].id, 12) << "a name match outweighs a body match";
+  EXPECT_EQ(hits[1].id, 10);
+  hits = store.search_symbols("wsize", none, 5, w);
+  ASSERT_EQ(hits.size(), 1u);
+  EXPECT_EQ(hits[0].id, 10);
+}
+
 TEST(code_search, lexical_index_follows_rescans) {
   harness h;
   h.run([](harness& t) -> task<void> {
