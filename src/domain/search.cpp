@@ -517,8 +517,8 @@ std::vector<ranked_item> ranked_by_score(std::vector<ranked_item> items) {
 
 std::string why_symbol(std::span<const std::string> terms, const scrape::symbol_record& s, const fused_item& f) {
   const std::vector<std::pair<std::string_view, std::string_view>> fields = {
-      {"name", s.qualified_name}, {"signature", s.signature}, {"doc", s.doc}, {"body", s.body_terms},
-      {"path", s.path}};
+      {"name", s.name},        {"scope", s.qualified_name}, {"signature", s.signature},
+      {"doc", s.doc},          {"body", s.body_terms},      {"path", s.path}};
   return why_line(f.lexical ? matched_words(terms, fields) : std::string(), f);
 }
 

@@ -443,8 +443,17 @@ TEST(code_search, hybrid_search_ranks_filters_and_explains) {
     EXPECT_TRUE(top.vector.has_value());
     PATINA_ASSERT_TRUE(top.lexical.has_value())
     EXPECT_EQ(top.lexical->rank, 1u);
-    EXPECT_NE(top.why.find("\"retry\""), std::string::npos) << top.why;
+    EXPECT_NE(top.why.find("\"retry\", \"upload\" in name"), std::string::npos) << top.why;
+    EXPECT_NE(top.why.find("\"failure\" in doc"), std::string::npos) << top.why;
     EXPECT_NE(top.why.find("cosine"), std::string::npos) << top.why;
+    // A word of the module path is named as the scope's, not the name's.
+    domain::search_request scoped = r;
+    scoped.query = "net retry";
+    auto in_scope = PATINA_AWAIT search.search(scoped);
+    PATINA_ASSERT_TRUE(!in_scope.hits.empty())
+    EXPECT_EQ(in_scope.hits[0].name, "retry_upload");
+    EXPECT_NE(in_scope.hits[0].why.find("\"retry\" in name, \"net\" in scope"), std::string::npos)
+        << in_scope.hits[0].why;
     for (std::size_t i = 1; i < hybrid.hits.size(); ++i) EXPECT_GE(hybrid.hits[i - 1].score, hybrid.hits[i].score);
 
     // Filters: language and kind inside both signals, path by glob.
