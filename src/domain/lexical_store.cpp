@@ -15,7 +15,7 @@ namespace {
 constexpr std::size_t glued_per_term = 8;
 
 // Bump when the tables below change: an older file is emptied and rebuilt.
-constexpr std::string_view format_version = "2";
+constexpr std::string_view format_version = "3";
 
 // Text columns first (the BM25 weights follow their order); the UNINDEXED ones
 // only filter. Texts are stored as lower-case words (detail::words_of), so the
@@ -159,7 +159,7 @@ result<std::size_t> lexical_store::try_replace_files(std::span<const std::pair<s
       const std::vector<db::value> text{d.id,
                                         detail::words_of(d.name),
                                         detail::words_of(d.qualified_name),
-                                        detail::words_of(d.signature),
+                                        detail::words_without_keywords(d.signature),
                                         detail::words_of(d.doc),
                                         detail::words_of(d.path),
                                         d.path,

@@ -15,6 +15,7 @@
 
 #include "patina/embed/identifier_words.hpp"
 #include "patina/scrape/detail/storage.hpp"
+#include "patina/scrape/language.hpp"
 
 namespace patina::domain::detail {
 
@@ -250,6 +251,16 @@ std::string fts_any_of(std::span<const std::string> terms) {
 std::string words_of(std::string_view text) {
   std::string out;
   for (const auto& w : embed::split_identifier_words(text)) {
+    if (!out.empty()) out += ' ';
+    out += w;
+  }
+  return out;
+}
+
+std::string words_without_keywords(std::string_view text) {
+  std::string out;
+  for (const auto& w : embed::split_identifier_words(text)) {
+    if (scrape::is_keyword(w)) continue;
     if (!out.empty()) out += ' ';
     out += w;
   }
@@ -516,8 +527,10 @@ std::vector<ranked_item> ranked_by_score(std::vector<ranked_item> items) {
 }
 
 std::string why_symbol(std::span<const std::string> terms, const scrape::symbol_record& s, const fused_item& f) {
+  // The signature as the index holds it: its keywords match nothing.
+  const std::string signature = words_without_keywords(s.signature);
   const std::vector<std::pair<std::string_view, std::string_view>> fields = {
-      {"name", s.name},        {"scope", s.qualified_name}, {"signature", s.signature},
+      {"name", s.name},        {"scope", s.qualified_name}, {"signature", signature},
       {"doc", s.doc},          {"body", s.body_terms},      {"path", s.path}};
   return why_line(f.lexical ? matched_words(terms, fields) : std::string(), f);
 }

@@ -1,5 +1,7 @@
 #include "body_terms.hpp"
 
+#include "patina/scrape/language.hpp"
+
 #include <algorithm>
 #include <iterator>
 #include <unordered_set>
@@ -7,22 +9,6 @@
 namespace patina::scrape::detail {
 
 namespace {
-
-// Keywords of the eight languages: in nearly every body, so they only cost space.
-constexpr std::string_view keywords[] = {
-    "abstract", "and", "as", "async", "auto", "await", "bool", "break", "case", "catch", "chan", "char",
-    "class", "const", "continue", "def", "defer", "del", "do", "double", "elif", "else", "enum", "except",
-    "export", "extends", "extern", "false", "fallthrough", "final", "finally", "float", "fn", "for", "from",
-    "func", "function", "go", "goto", "if", "impl", "implements", "import", "in", "inline", "instanceof",
-    "int", "interface", "is", "lambda", "let", "long", "mut", "nil", "None", "nonlocal", "not", "null", "or",
-    "pass", "pub", "raise", "register", "return", "self", "short", "signed", "sizeof", "static", "struct",
-    "super", "switch", "this", "throw", "throws", "true", "True", "False", "try", "typedef", "undefined",
-    "unsigned", "var", "void", "while",
-};
-
-bool is_keyword(std::string_view w) {
-  return std::find(std::begin(keywords), std::end(keywords), w) != std::end(keywords);
-}
 
 bool is_word_byte(unsigned char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c >= 0x80;

@@ -42,6 +42,9 @@ std::vector<std::string> reversed_sorted(std::vector<std::string> names);
 std::string fts_any_of(std::span<const std::string> terms);
 // `text` split into words and joined by single spaces, for an FTS column.
 std::string words_of(std::string_view text);
+// words_of without the languages' keywords (scrape::is_keyword): a signature's
+// `func`, `def` or `int` would match every symbol of its language.
+std::string words_without_keywords(std::string_view text);
 // True when `path` matches the glob (`*` also matches `/`, like SQLite's GLOB).
 bool path_matches(std::string_view glob, std::string_view path);
 
