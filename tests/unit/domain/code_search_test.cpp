@@ -187,6 +187,15 @@ TEST(fusion, query_terms_drop_common_words_and_split_identifiers) {
   EXPECT_FALSE(domain::detail::path_matches("net/*", "store/cache.c"));
 }
 
+// A signature's keywords are left out of the lexical index: "function" (read
+// also as `func`) must not match every Go symbol by its `func`.
+TEST(fusion, signature_words_leave_out_keywords) {
+  EXPECT_EQ(domain::detail::words_without_keywords("func (c *Command) Name() string"), "c command name string");
+  EXPECT_EQ(domain::detail::words_without_keywords("static const char *gz_error(int err)"), "gz error err");
+  EXPECT_EQ(domain::detail::words_without_keywords("def retry_upload(self, request)"), "retry upload request");
+  EXPECT_EQ(domain::detail::words_of("def retry_upload(self, request)"), "def retry upload self request");
+}
+
 TEST(fusion, symbol_embedding_text_keeps_the_innermost_scopes_and_the_doc_prose) {
   using domain::detail::symbol_embedding_text;
   EXPECT_EQ(symbol_embedding_text("requests.models.Response.iter_lines", ""), "models response iter lines");
