@@ -438,7 +438,7 @@ std::vector<fused_item> fuse(std::span<const ranked_item> vector, std::span<cons
   return out;
 }
 
-bool is_test_path(std::string_view path) {
+bool is_test_or_example_path(std::string_view path) {
   std::size_t start = 0;
   while (start <= path.size()) {
     auto end = path.find('/', start);
@@ -447,6 +447,8 @@ bool is_test_path(std::string_view path) {
     const auto part = path.substr(start, end - start);
     if (!last) {
       if (part == "test" || part == "tests" || part == "testing" || part == "__tests__" || part == "testdata")
+        return true;
+      if (part == "examples" || part == "example" || part == "demo" || part == "demos" || part == "samples")
         return true;
     } else {
       const auto dot = part.rfind('.');
@@ -464,7 +466,7 @@ bool is_test_path(std::string_view path) {
 
 double symbol_prior(std::string_view kind, std::string_view signature, std::string_view path,
                     const fusion_params& params) {
-  return kind_prior(kind, signature, params) * (is_test_path(path) ? params.test_code_weight : 1.0);
+  return kind_prior(kind, signature, params) * (is_test_or_example_path(path) ? params.test_code_weight : 1.0);
 }
 
 int symbol_preference(std::string_view kind, std::string_view signature, std::int64_t flags) {

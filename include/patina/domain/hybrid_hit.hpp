@@ -64,9 +64,9 @@ struct fusion_params {
   /// parameters): questions are mostly about what code does, and such symbols
   /// have short texts that look similar to anything.
   double data_kind_weight = 0.25;
-  /// Multiplies the fused score of symbols in test code (test folders and
-  /// files such as `*_test.go`, `test_*.py`): questions are mostly about the
-  /// product, and tests repeat its words.
+  /// Multiplies the fused score of symbols in test or example code (test and
+  /// examples folders, files such as `*_test.go`, `test_*.py`): questions are
+  /// mostly about the product, and tests and examples repeat its words.
   double test_code_weight = 0.5;
 };
 

@@ -289,14 +289,15 @@ TEST(fusion, glued_words_come_from_the_index_names) {
   EXPECT_EQ(domain::detail::glued_words(terms, names, 1), (std::vector<std::string>{"gzprintf", "gzbuffer"}));
 }
 
-TEST(fusion, test_code_is_recognised_by_folder_and_file_name) {
+TEST(fusion, test_and_example_code_is_recognised_by_folder_and_file_name) {
   for (const char* p : {"test/example.c", "src/tests/a.py", "pkg/testdata/x.go", "web/__tests__/a.js",
+                        "examples/gzappend.c", "docs/example/main.go", "demo/app.js", "samples/Hello.java",
                         "command_test.go", "requests/test_utils.py", "conftest.py", "lib/a.spec.ts",
                         "ui/button.test.tsx", "src/FooTest.java", "net/socket_test.cc"})
-    EXPECT_TRUE(domain::detail::is_test_path(p)) << p;
+    EXPECT_TRUE(domain::detail::is_test_or_example_path(p)) << p;
   for (const char* p : {"command.go", "requests/utils.py", "contest.py", "src/testament.c", "latest/a.c",
-                        "attest.go", "test"})
-    EXPECT_FALSE(domain::detail::is_test_path(p)) << p;
+                        "attest.go", "test", "examples.c", "src/sample.py"})
+    EXPECT_FALSE(domain::detail::is_test_or_example_path(p)) << p;
   domain::fusion_params params;
   params.data_kind_weight = 0.5;
   params.test_code_weight = 0.25;

@@ -93,10 +93,11 @@ struct ranked_item {
 
 // The prior of a symbol of `kind` (fusion_params::data_kind_weight for data).
 double kind_prior(std::string_view kind, std::string_view signature, const fusion_params& params);
-// True for a path in test code: a test folder (test/, tests/, testing/, __tests__/,
-// testdata/) or a test file by the usual conventions (foo_test.go, test_foo.py,
-// foo_test.py, conftest.py, foo.test.ts, foo.spec.js, FooTest.java, foo_test.cc).
-bool is_test_path(std::string_view path);
+// True for a path in test or example code: a test folder (test/, tests/, testing/,
+// __tests__/, testdata/), a test file by the usual conventions (foo_test.go,
+// test_foo.py, foo_test.py, conftest.py, foo.test.ts, foo.spec.js, FooTest.java,
+// foo_test.cc), or an examples folder (examples/, example/, demo/, demos/, samples/).
+bool is_test_or_example_path(std::string_view path);
 // The prior of a symbol: kind_prior times fusion_params::test_code_weight in test code.
 double symbol_prior(std::string_view kind, std::string_view signature, std::string_view path,
                     const fusion_params& params);
