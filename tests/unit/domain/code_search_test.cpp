@@ -306,19 +306,23 @@ TEST(fusion, test_and_example_code_is_recognised_by_folder_and_file_name) {
   EXPECT_EQ(domain::detail::symbol_prior("function", "", "command.go", params), 1.0);
 }
 
+// A C function's lexical document, as the index stores it.
+domain::lexical_symbol_doc c_function_doc(std::int64_t id, std::string name, std::string body = {}) {
+  domain::lexical_symbol_doc d;
+  d.id = id;
+  d.file_id = 1;
+  d.name = name;
+  d.qualified_name = name;
+  d.path = "zlib.c";
+  d.language = "c";
+  d.kind = "function";
+  d.body_terms = std::move(body);
+  return d;
+}
+
 TEST(fusion, lexical_store_matches_glued_names_and_follows_changes) {
   auto store = domain::lexical_store::open(":memory:");
-  auto doc = [](std::int64_t id, std::string name) {
-    domain::lexical_symbol_doc d;
-    d.id = id;
-    d.file_id = 1;
-    d.name = name;
-    d.qualified_name = name;
-    d.path = "gzwrite.c";
-    d.language = "c";
-    d.kind = "function";
-    return d;
-  };
+  const auto doc = [](std::int64_t id, std::string name) { return c_function_doc(id, std::move(name)); };
   const std::vector<std::pair<std::int64_t, std::string>> files = {{1, "a"}};
   const std::vector<domain::lexical_symbol_doc> first = {doc(10, "gzprintf"), doc(11, "gzclose")};
   store.replace_files(files, {}, first);
@@ -340,18 +344,7 @@ TEST(fusion, lexical_store_matches_glued_names_and_follows_changes) {
 // finds the function, with a lower weight than a name match.
 TEST(fusion, lexical_store_searches_body_words) {
   auto store = domain::lexical_store::open(":memory:");
-  auto doc = [](std::int64_t id, std::string name, std::string body) {
-    domain::lexical_symbol_doc d;
-    d.id = id;
-    d.file_id = 1;
-    d.name = name;
-    d.qualified_name = name;
-    d.path = "inflate.c";
-    d.language = "c";
-    d.kind = "function";
-    d.body_terms = std::move(body);
-    return d;
-  };
+  const auto doc = c_function_doc;
   const std::vector<std::pair<std::int64_t, std::string>> files = {{1, "a"}};
   const std::vector<domain::lexical_symbol_doc> docs = {doc(10, "updatewindow", "copy output into the circular wsize"),
                                                        doc(11, "inflateReset", "state reset mode"),
