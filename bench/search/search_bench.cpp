@@ -204,9 +204,11 @@ std::vector<domain::hybrid_hit> fused_hits(const signal_lists& s, std::size_t le
   return out;
 }
 
-// Field weights tried for BM25 when tuning: name, qualified name, signature, doc, path.
+// Field weights tried for BM25 when tuning: name, qualified name, signature, doc, path, body.
 const std::vector<domain::lexical_weights> lexical_variants = {
-    {4, 2, 1, 1, 1}, {2, 1, 1, 1, 1}, {4, 2, 1, 2, 1}, {2, 1, 1, 2, 0.5}, {1, 1, 1, 1, 1}, {4, 2, 1, 3, 0.5},
+    {4, 2, 1, 1, 1, 1},   {2, 1, 1, 1, 1, 1},   {4, 2, 1, 2, 1, 1},     {2, 1, 1, 2, 0.5, 1},
+    {1, 1, 1, 1, 1, 1},   {4, 2, 1, 3, 0.5, 1}, {4, 2, 1, 3, 0.5, 0.5}, {4, 2, 1, 3, 0.5, 2},
+    {4, 2, 1, 2, 0.5, 2}, {2, 1, 1, 2, 0.5, 2},
 };
 
 task<int> run_quality(const options& opt) {
@@ -340,9 +342,9 @@ task<int> run_quality(const options& opt) {
                              trials.size());
     auto show = [](const trial& t) {
       const auto& w = lexical_variants[t.variant];
-      return fmt::format("  bm25 name/qname/sig/doc/path {}/{}/{}/{}/{}  vector_depth={:<3} k={:<3} "
+      return fmt::format("  bm25 name/qname/sig/doc/path/body {}/{}/{}/{}/{}/{}  vector_depth={:<3} k={:<3} "
                          "vector_weight={:<4} data_kind_weight={:<4} test_code_weight={:<4}  MRR@10 {:.3f}\n",
-                         w.name, w.qualified_name, w.signature, w.doc, w.path, t.p.vector_depth, t.p.k,
+                         w.name, w.qualified_name, w.signature, w.doc, w.path, w.body, t.p.vector_depth, t.p.k,
                          t.p.vector_weight, t.p.data_kind_weight, t.p.test_code_weight, t.mrr);
     };
     for (std::size_t i = 0; i < std::min<std::size_t>(15, trials.size()); ++i) std::cout << show(trials[i]);
@@ -352,7 +354,8 @@ task<int> run_quality(const options& opt) {
       const auto& w = lexical_variants[t.variant];
       if (t.p.k == d.k && t.p.vector_weight == d.vector_weight && t.p.data_kind_weight == d.data_kind_weight &&
           t.p.test_code_weight == d.test_code_weight &&
-          w.name == dl.name && w.doc == dl.doc && w.path == dl.path && w.qualified_name == dl.qualified_name)
+          w.name == dl.name && w.doc == dl.doc && w.path == dl.path && w.qualified_name == dl.qualified_name &&
+          w.body == dl.body)
         std::cout << (t.p.vector_depth == d.vector_depth ? "  defaults:" : "  defaults but depth:") << show(t);
     }
   }

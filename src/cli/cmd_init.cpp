@@ -136,7 +136,15 @@ task<int> run_init(context& ctx, init_options opts) {
   }
   replaced_project replaced(config_file, old_db);
   if (opts.force) replaced.set_aside();
-  write_file_atomically(config_file, opts.remote.empty() ? default_config_text() : config_text(wanted));
+  if (!ctx.options.db.empty()) {
+    // `init --db PATH` records PATH, so later commands need no --db: relative to
+    // the project root when it is inside it (the project can move), else absolute.
+    const auto chosen = std::filesystem::absolute(ctx.options.db).lexically_normal();
+    const auto inside = chosen.lexically_relative(root);
+    const bool below = !inside.empty() && *inside.begin() != "..";
+    wanted.database.path = below ? inside : chosen;
+  }
+  write_file_atomically(config_file, config_text(wanted));
   ctx.reload_config();
 
   const auto db_path = ctx.database_path();

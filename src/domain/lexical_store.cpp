@@ -15,7 +15,7 @@ namespace {
 constexpr std::size_t glued_per_term = 8;
 
 // Bump when the tables below change: an older file is emptied and rebuilt.
-constexpr std::string_view format_version = "1";
+constexpr std::string_view format_version = "3";
 
 // Text columns first (the BM25 weights follow their order); the UNINDEXED ones
 // only filter. Texts are stored as lower-case words (detail::words_of), so the
@@ -27,7 +27,7 @@ constexpr std::string_view schema_sql =
     "CREATE TABLE IF NOT EXISTS lexical_symbols (id INTEGER PRIMARY KEY, file_id INTEGER NOT NULL);"
     "CREATE INDEX IF NOT EXISTS lexical_symbols_file ON lexical_symbols (file_id);"
     "CREATE VIRTUAL TABLE IF NOT EXISTS symbol_fts USING fts5("
-    " name, qualified_name, signature, doc, path_words,"
+    " name, qualified_name, signature, doc, path_words, body,"
     " path UNINDEXED, language UNINDEXED, kind UNINDEXED,"
     " tokenize = 'porter unicode61 remove_diacritics 2');"
     "CREATE VIRTUAL TABLE IF NOT EXISTS symbol_terms USING fts5vocab(symbol_fts, 'col');"
@@ -159,15 +159,16 @@ result<std::size_t> lexical_store::try_replace_files(std::span<const std::pair<s
       const std::vector<db::value> text{d.id,
                                         detail::words_of(d.name),
                                         detail::words_of(d.qualified_name),
-                                        detail::words_of(d.signature),
+                                        detail::words_without_keywords(d.signature),
                                         detail::words_of(d.doc),
                                         detail::words_of(d.path),
                                         d.path,
                                         d.language,
-                                        d.kind};
+                                        d.kind,
+                                        detail::words_of(d.body_terms)};
       auto r = conn.execute(
-          "INSERT INTO symbol_fts (rowid, name, qualified_name, signature, doc, path_words, path, language, kind) "
-          "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+          "INSERT INTO symbol_fts (rowid, name, qualified_name, signature, doc, path_words, path, language, kind, body) "
+          "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
           text);
       if (!r) return fail(r.err());
     }
@@ -228,8 +229,8 @@ result<std::vector<lexical_match>> lexical_store::try_search_symbols(std::string
   add(filter.path_glob, "path GLOB");
   params.emplace_back(static_cast<std::int64_t>(k));
   const auto sql = fmt::format(
-      "SELECT rowid, bm25(symbol_fts, {}, {}, {}, {}, {}) AS lexical_score FROM symbol_fts WHERE {} ORDER BY lexical_score LIMIT ?{}",
-      w.name, w.qualified_name, w.signature, w.doc, w.path, where, params.size());
+      "SELECT rowid, bm25(symbol_fts, {}, {}, {}, {}, {}, {}) AS lexical_score FROM symbol_fts WHERE {} ORDER BY lexical_score LIMIT ?{}",
+      w.name, w.qualified_name, w.signature, w.doc, w.path, w.body, where, params.size());
   auto rows = impl_->conn.query(sql, params);
   if (!rows) return fail(with_context(rows.err(), "search symbols", impl_->path));
   out.reserve(rows->rows.size());

@@ -68,8 +68,8 @@ struct fact_insert {
 
 constexpr fact_insert fact_inserts[] = {
     {"INSERT INTO symbols (id, file_id, name, qualified_name, kind, language, start_line, end_line, signature, "
-     "doc, parent_id, parameters, return_type, flags, generic_count) VALUES ",
-     "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", 15},
+     "doc, parent_id, parameters, return_type, flags, generic_count, body_terms) VALUES ",
+     "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", 16},
     {"INSERT INTO imports (id, file_id, path, names, line) VALUES ", "(?, ?, ?, ?, ?)", 5},
     {"INSERT INTO calls (id, file_id, caller_id, callee_name, callee_simple, callee_id, kind, line) VALUES ",
      "(?, ?, ?, ?, ?, NULL, ?, ?)", 7},
@@ -154,7 +154,7 @@ constexpr const char* delete_file_facts[] = {
 
 constexpr std::string_view symbol_columns =
     "s.id, s.name, s.qualified_name, s.kind, s.language, f.path, s.start_line, s.end_line, s.signature, s.doc, "
-    "coalesce(s.parameters, ''), s.return_type, s.flags";
+    "coalesce(s.parameters, ''), s.return_type, s.flags, s.body_terms";
 
 }  // namespace
 
@@ -232,6 +232,7 @@ void append_file_statements(const file_facts& f, std::int64_t now_ms, std::vecto
       v.emplace_back(s.return_type);
       v.emplace_back(flags_of(s));
       v.emplace_back(static_cast<std::int64_t>(s.generic_count));
+      v.emplace_back(i < f.body_terms.size() ? f.body_terms[i] : std::string());
       rows.row_done();
     }
     rows.flush();
@@ -432,6 +433,7 @@ std::vector<symbol_record> symbols_from(const db::query_result& r) {
     s.parameters = as_text(row.at(10));
     s.return_type = as_text(row.at(11));
     s.flags = as_int(row.at(12));
+    s.body_terms = as_text(row.at(13));
     out.push_back(std::move(s));
   }
   return out;

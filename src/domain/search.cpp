@@ -15,6 +15,7 @@
 
 #include "patina/embed/identifier_words.hpp"
 #include "patina/scrape/detail/storage.hpp"
+#include "patina/scrape/language.hpp"
 
 namespace patina::domain::detail {
 
@@ -256,6 +257,16 @@ std::string words_of(std::string_view text) {
   return out;
 }
 
+std::string words_without_keywords(std::string_view text) {
+  std::string out;
+  for (const auto& w : embed::split_identifier_words(text)) {
+    if (scrape::is_keyword(w)) continue;
+    if (!out.empty()) out += ' ';
+    out += w;
+  }
+  return out;
+}
+
 bool path_matches(std::string_view glob, std::string_view path) {
   const std::string g(glob);
   const std::string p(path);
@@ -306,8 +317,8 @@ file_changes diff_files(const std::unordered_map<std::int64_t, std::string>& cur
 db::statement select_lexical_symbols(std::span<const std::pair<std::int64_t, std::string>> files) {
   db::statement st;
   for (const auto& f : files) st.params.emplace_back(f.first);
-  st.sql = "SELECT s.id, s.file_id, s.name, s.qualified_name, s.signature, s.doc, f.path, s.language, s.kind "
-           "FROM symbols s JOIN files f ON f.id = s.file_id WHERE s.file_id IN (" +
+  st.sql = "SELECT s.id, s.file_id, s.name, s.qualified_name, s.signature, s.doc, f.path, s.language, s.kind, "
+           "s.body_terms FROM symbols s JOIN files f ON f.id = s.file_id WHERE s.file_id IN (" +
            placeholders(files.size()) + ")";
   return st;
 }
@@ -326,6 +337,7 @@ std::vector<lexical_symbol_doc> lexical_symbols_from(const db::query_result& r) 
     d.path = as_text(row.at(6));
     d.language = as_text(row.at(7));
     d.kind = as_text(row.at(8));
+    d.body_terms = as_text(row.at(9));
     out.push_back(std::move(d));
   }
   return out;
@@ -370,7 +382,7 @@ db::statement select_symbols_by_id(std::span<const std::int64_t> ids) {
   db::statement st;
   for (auto id : ids) st.params.emplace_back(id);
   st.sql = "SELECT s.id, s.name, s.qualified_name, s.kind, s.language, f.path, s.start_line, s.end_line, "
-           "s.signature, s.doc, coalesce(s.parameters, ''), s.return_type, s.flags "
+           "s.signature, s.doc, coalesce(s.parameters, ''), s.return_type, s.flags, s.body_terms "
            "FROM symbols s JOIN files f ON f.id = s.file_id WHERE s.id IN (" +
            placeholders(ids.size()) + ")";
   return st;
@@ -426,7 +438,7 @@ std::vector<fused_item> fuse(std::span<const ranked_item> vector, std::span<cons
   return out;
 }
 
-bool is_test_path(std::string_view path) {
+bool is_test_or_example_path(std::string_view path) {
   std::size_t start = 0;
   while (start <= path.size()) {
     auto end = path.find('/', start);
@@ -435,6 +447,8 @@ bool is_test_path(std::string_view path) {
     const auto part = path.substr(start, end - start);
     if (!last) {
       if (part == "test" || part == "tests" || part == "testing" || part == "__tests__" || part == "testdata")
+        return true;
+      if (part == "examples" || part == "example" || part == "demo" || part == "demos" || part == "samples")
         return true;
     } else {
       const auto dot = part.rfind('.');
@@ -452,7 +466,7 @@ bool is_test_path(std::string_view path) {
 
 double symbol_prior(std::string_view kind, std::string_view signature, std::string_view path,
                     const fusion_params& params) {
-  return kind_prior(kind, signature, params) * (is_test_path(path) ? params.test_code_weight : 1.0);
+  return kind_prior(kind, signature, params) * (is_test_or_example_path(path) ? params.test_code_weight : 1.0);
 }
 
 int symbol_preference(std::string_view kind, std::string_view signature, std::int64_t flags) {
@@ -515,8 +529,11 @@ std::vector<ranked_item> ranked_by_score(std::vector<ranked_item> items) {
 }
 
 std::string why_symbol(std::span<const std::string> terms, const scrape::symbol_record& s, const fused_item& f) {
+  // The signature as the index holds it: its keywords match nothing.
+  const std::string signature = words_without_keywords(s.signature);
   const std::vector<std::pair<std::string_view, std::string_view>> fields = {
-      {"name", s.qualified_name}, {"signature", s.signature}, {"doc", s.doc}, {"path", s.path}};
+      {"name", s.name},        {"scope", s.qualified_name}, {"signature", signature},
+      {"doc", s.doc},          {"body", s.body_terms},      {"path", s.path}};
   return why_line(f.lexical ? matched_words(terms, fields) : std::string(), f);
 }
 

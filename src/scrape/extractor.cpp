@@ -7,6 +7,7 @@
 
 #include "patina/core/error.hpp"
 
+#include "body_terms.hpp"
 #include "extract_common.hpp"
 #include "ts_languages.hpp"
 
@@ -167,6 +168,7 @@ file_facts extractor::extract(std::string_view path, language lang, std::string_
     case language::tsx: detail::extract_js(in, root); break;
     case language::java: detail::extract_java(in, root); break;
   }
+  out.body_terms = detail::body_terms(content, out.symbols, impl_->options.max_body_terms_bytes);
   return out;
 }
 

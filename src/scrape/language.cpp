@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstddef>
+#include <iterator>
 
 #include "ts_languages.hpp"
 
@@ -164,6 +165,27 @@ const TSLanguage* ts_language_for(language lang) noexcept {
     case language::java: return tree_sitter_java();
   }
   return nullptr;
+}
+
+namespace {
+
+// In nearly every body and signature of their language, so they tell symbols
+// apart no better than punctuation.
+constexpr std::string_view keywords[] = {
+    "abstract", "and", "as", "async", "auto", "await", "bool", "break", "case", "catch", "chan", "char",
+    "class", "const", "continue", "def", "defer", "del", "do", "double", "elif", "else", "enum", "except",
+    "export", "extends", "extern", "false", "fallthrough", "final", "finally", "float", "fn", "for", "from",
+    "func", "function", "go", "goto", "if", "impl", "implements", "import", "in", "inline", "instanceof",
+    "int", "interface", "is", "lambda", "let", "long", "mut", "nil", "None", "nonlocal", "not", "null", "or",
+    "pass", "pub", "raise", "register", "return", "self", "short", "signed", "sizeof", "static", "struct",
+    "super", "switch", "this", "throw", "throws", "true", "True", "False", "try", "typedef", "undefined",
+    "unsigned", "var", "void", "while",
+};
+
+}  // namespace
+
+bool is_keyword(std::string_view word) noexcept {
+  return std::find(std::begin(keywords), std::end(keywords), word) != std::end(keywords);
 }
 
 }  // namespace patina::scrape

@@ -2,6 +2,8 @@
 // subprocess in a temporary directory, checked by exit code and output.
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -120,6 +122,34 @@ TEST_F(cli, failed_forced_reinit_keeps_the_old_project) {
   for (const auto& entry : fs::directory_iterator(dir_.path() / ".patina")) {
     EXPECT_EQ(entry.path().string().find(".replaced"), std::string::npos) << entry.path();
   }
+}
+
+// `init --db PATH` records PATH in the config: later commands find the
+// database without --db (relative inside the project, absolute outside).
+TEST_F(cli, init_with_db_records_the_path_in_the_config) {
+  auto r = patina({"--db", (dir_.path() / "data" / "team.db").string(), "init"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(fs::exists(dir_.path() / "data" / "team.db"));
+  EXPECT_FALSE(fs::exists(dir_.path() / ".patina" / "patina.db"));
+  std::ifstream in(dir_.path() / ".patina" / "config.toml");
+  const std::string config((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_NE(config.find("path = \"data/team.db\""), std::string::npos) << config;
+  auto added = patina({"belief", "add", "the data folder holds the database"});
+  ASSERT_EQ(added.exit_code, 0) << added.err;
+  auto listed = patina({"--db", (dir_.path() / "data" / "team.db").string(), "belief", "list", "--json"});
+  ASSERT_EQ(listed.exit_code, 0) << listed.err;
+  EXPECT_NE(listed.out.find("the data folder holds"), std::string::npos) << listed.out;
+
+  const auto outside = fs::temp_directory_path() / ("patina-outside-" + std::to_string(::getpid()) + ".db");
+  auto forced = patina({"--db", outside.string(), "init", "--force"});
+  ASSERT_EQ(forced.exit_code, 0) << forced.err;
+  std::ifstream again(dir_.path() / ".patina" / "config.toml");
+  const std::string absolute((std::istreambuf_iterator<char>(again)), std::istreambuf_iterator<char>());
+  EXPECT_NE(absolute.find("path = \"" + outside.generic_string() + "\""), std::string::npos) << absolute;
+  auto status = patina({"status", "--json"});
+  EXPECT_EQ(status.exit_code, 0) << status.err;
+  EXPECT_NE(status.out.find(outside.filename().string()), std::string::npos) << status.out;
+  for (const char* suffix : {"", "-wal", "-shm"}) fs::remove(outside.string() + suffix);
 }
 
 TEST_F(cli, sql_without_project_is_user_error) {

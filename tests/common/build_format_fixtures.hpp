@@ -121,8 +121,8 @@ inline void make_sqlite_build_database(const std::filesystem::path& path, const 
           id, file_id, "name" + std::to_string(s), "ns::name" + std::to_string(s), kind, language,
           std::int64_t{s * 10 + 1}, std::int64_t{s * 10 + 9}, "void name(int)", "Does things.",
           s == 0 ? value{} : value{previous}, "[{\"name\":\"x\",\"type\":\"int\"}]", "void",
-          std::int64_t{s % 4}, std::int64_t{0}};
-      conn.execute("INSERT INTO symbols VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+          std::int64_t{s % 4}, std::int64_t{0}, "helper x total"};
+      conn.execute("INSERT INTO symbols VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
                    symbol)
           .value();
       embed(id, "symbol");

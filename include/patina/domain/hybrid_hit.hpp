@@ -51,7 +51,7 @@ enum class search_signals { hybrid, lexical, vector };
 /// before fusing (sqlite-vec's KNN cost grows with k, and with a small fusion k
 /// ranks past a few dozen add almost nothing).
 struct fusion_params {
-  double k = 5;  ///< The fusion constant k.
+  double k = 1;  ///< The fusion constant k.
   double vector_weight = 0.5;  ///< Weight of the vector (meaning) signal.
   double lexical_weight = 1.0;  ///< Weight of the lexical (BM25) signal.
   std::size_t depth = 100;  ///< Results taken from the lexical signal.
@@ -63,10 +63,10 @@ struct fusion_params {
   /// or structure (fields, variables, constants, enum members, macros without
   /// parameters): questions are mostly about what code does, and such symbols
   /// have short texts that look similar to anything.
-  double data_kind_weight = 0.5;
-  /// Multiplies the fused score of symbols in test code (test folders and
-  /// files such as `*_test.go`, `test_*.py`): questions are mostly about the
-  /// product, and tests repeat its words.
+  double data_kind_weight = 0.25;
+  /// Multiplies the fused score of symbols in test or example code (test and
+  /// examples folders, files such as `*_test.go`, `test_*.py`): questions are
+  /// mostly about the product, and tests and examples repeat its words.
   double test_code_weight = 0.5;
 };
 

@@ -48,6 +48,7 @@ struct lexical_symbol_doc {
   std::string path;  ///< Project-relative path.
   std::string language;  ///< Language name.
   std::string kind;  ///< Symbol kind name.
+  std::string body_terms;  ///< Words of a function's body (scrape::file_facts::body_terms).
 };
 
 /// One belief or observation as the lexical index stores it.
@@ -71,6 +72,7 @@ struct lexical_weights {
   double signature = 1.0;  ///< Weight of the signature.
   double doc = 3.0;  ///< Weight of the doc comment.
   double path = 0.5;  ///< Weight of the path.
+  double body = 1.0;  ///< Weight of the body's words.
 };
 
 /// The lexical index's storage: an FTS5 sidecar database (`.patina/local.db`),

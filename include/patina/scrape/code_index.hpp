@@ -31,6 +31,7 @@ struct symbol_record {
   std::string parameters;   ///< JSON array of {"name","type"}, or empty
   std::string return_type;  ///< Functions: the return type as written, may be empty.
   std::int64_t flags = 0;   ///< symbol_flag bits (below)
+  std::string body_terms;   ///< Words of a function's body (file_facts::body_terms), may be empty
 };
 
 /// Bits of symbol_record::flags (the `flags` column).

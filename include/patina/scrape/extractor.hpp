@@ -56,7 +56,8 @@ namespace patina::scrape {
 /// another version is re-parsed in full on the next scrape (unchanged files would
 /// otherwise keep the facts of the old extractor). Bump it whenever the facts
 /// extracted from the same bytes change, or the ids derived from them (3: row ids
-/// grouped by file; a full rescan replaces every replica's rows of the old scheme).
+/// grouped by file, and the words of bodies; a full rescan replaces every replica's
+/// rows of the old scheme).
 inline constexpr int extraction_version = 3;
 
 /// Limits that keep extraction bounded on hostile input.
@@ -65,6 +66,9 @@ struct extract_options {
   std::size_t max_signature_bytes = 400;
   /// Longest doc comment kept, in bytes (cut the same way).
   std::size_t max_doc_bytes = 4000;
+  /// Longest body word list kept per symbol (file_facts::body_terms), in bytes; the
+  /// words past it are left out.
+  std::size_t max_body_terms_bytes = 4096;
   /// Symbols nested deeper than this many scopes are not recorded (a problem says so); it
   /// bounds the size of qualified names on hostile input.
   std::size_t max_scope_depth = 128;

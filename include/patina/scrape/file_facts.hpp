@@ -91,6 +91,14 @@ struct file_facts {
   std::int64_t mtime_ns = 0;  ///< modification time (ns since the epoch) when read from disk, else 0
 
   std::vector<symbol> symbols;  ///< in source order
+  /// Per symbol (same index as `symbols`): the distinct words of a function's, method's
+  /// or constructor's body (identifiers, comment and string words; numbers of two digits
+  /// or more) in order of first use, space-separated, without the languages' keywords.
+  /// Lexical search reads them: a question often names what a body does
+  /// ("circular window", "303") rather than what it is called. For a class, struct,
+  /// union, enum, interface or trait: the names of its members. Empty for other kinds
+  /// and for declarations; capped at extract_options::max_body_terms_bytes.
+  std::vector<std::string> body_terms;
   std::vector<import_fact> imports;  ///< In source order.
   std::vector<call_edge> calls;  ///< in source order
   std::vector<parse_problem> problems;  ///< Empty for a clean parse.

@@ -61,4 +61,9 @@ language refine_language(language lang, std::string_view path, std::string_view 
 /// The separator of qualified names: "::" for C, C++ and Rust, "." for the others.
 std::string_view qualifier_separator(language lang) noexcept;
 
+/// Whether `word` (case-sensitive) is a keyword or built-in type or constant of one of the
+/// eight languages that says nothing of what code does ("func", "def", "int", "None",
+/// "self", …); search leaves such words out of body words and signatures.
+bool is_keyword(std::string_view word) noexcept;
+
 }  // namespace patina::scrape

@@ -114,6 +114,13 @@ const std::vector<migration>& all_migrations() {
            "CREATE INDEX calls_callee_file ON calls (callee_simple, file_id)",
            "DROP INDEX calls_callee_simple",
        }},
+      // v4: the words of each function's body, for lexical search
+      // (scrape::file_facts::body_terms); filled by the next scrape, which
+      // re-parses every file once (scrape::extraction_version 3).
+      {4,
+       {
+           "ALTER TABLE symbols ADD COLUMN body_terms TEXT NOT NULL DEFAULT ''",
+       }},
   };
   return list;
 }

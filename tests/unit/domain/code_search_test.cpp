@@ -187,6 +187,15 @@ TEST(fusion, query_terms_drop_common_words_and_split_identifiers) {
   EXPECT_FALSE(domain::detail::path_matches("net/*", "store/cache.c"));
 }
 
+// A signature's keywords are left out of the lexical index: "function" (read
+// also as `func`) must not match every Go symbol by its `func`.
+TEST(fusion, signature_words_leave_out_keywords) {
+  EXPECT_EQ(domain::detail::words_without_keywords("func (c *Command) Name() string"), "c command name string");
+  EXPECT_EQ(domain::detail::words_without_keywords("static const char *gz_error(int err)"), "gz error err");
+  EXPECT_EQ(domain::detail::words_without_keywords("def retry_upload(self, request)"), "retry upload request");
+  EXPECT_EQ(domain::detail::words_of("def retry_upload(self, request)"), "def retry upload self request");
+}
+
 TEST(fusion, symbol_embedding_text_keeps_the_innermost_scopes_and_the_doc_prose) {
   using domain::detail::symbol_embedding_text;
   EXPECT_EQ(symbol_embedding_text("requests.models.Response.iter_lines", ""), "models response iter lines");
@@ -280,14 +289,15 @@ TEST(fusion, glued_words_come_from_the_index_names) {
   EXPECT_EQ(domain::detail::glued_words(terms, names, 1), (std::vector<std::string>{"gzprintf", "gzbuffer"}));
 }
 
-TEST(fusion, test_code_is_recognised_by_folder_and_file_name) {
+TEST(fusion, test_and_example_code_is_recognised_by_folder_and_file_name) {
   for (const char* p : {"test/example.c", "src/tests/a.py", "pkg/testdata/x.go", "web/__tests__/a.js",
+                        "examples/gzappend.c", "docs/example/main.go", "demo/app.js", "samples/Hello.java",
                         "command_test.go", "requests/test_utils.py", "conftest.py", "lib/a.spec.ts",
                         "ui/button.test.tsx", "src/FooTest.java", "net/socket_test.cc"})
-    EXPECT_TRUE(domain::detail::is_test_path(p)) << p;
+    EXPECT_TRUE(domain::detail::is_test_or_example_path(p)) << p;
   for (const char* p : {"command.go", "requests/utils.py", "contest.py", "src/testament.c", "latest/a.c",
-                        "attest.go", "test"})
-    EXPECT_FALSE(domain::detail::is_test_path(p)) << p;
+                        "attest.go", "test", "examples.c", "src/sample.py"})
+    EXPECT_FALSE(domain::detail::is_test_or_example_path(p)) << p;
   domain::fusion_params params;
   params.data_kind_weight = 0.5;
   params.test_code_weight = 0.25;
@@ -296,19 +306,23 @@ TEST(fusion, test_code_is_recognised_by_folder_and_file_name) {
   EXPECT_EQ(domain::detail::symbol_prior("function", "", "command.go", params), 1.0);
 }
 
+// A C function's lexical document, as the index stores it.
+domain::lexical_symbol_doc c_function_doc(std::int64_t id, std::string name, std::string body = {}) {
+  domain::lexical_symbol_doc d;
+  d.id = id;
+  d.file_id = 1;
+  d.name = name;
+  d.qualified_name = name;
+  d.path = "zlib.c";
+  d.language = "c";
+  d.kind = "function";
+  d.body_terms = std::move(body);
+  return d;
+}
+
 TEST(fusion, lexical_store_matches_glued_names_and_follows_changes) {
   auto store = domain::lexical_store::open(":memory:");
-  auto doc = [](std::int64_t id, std::string name) {
-    domain::lexical_symbol_doc d;
-    d.id = id;
-    d.file_id = 1;
-    d.name = name;
-    d.qualified_name = name;
-    d.path = "gzwrite.c";
-    d.language = "c";
-    d.kind = "function";
-    return d;
-  };
+  const auto doc = [](std::int64_t id, std::string name) { return c_function_doc(id, std::move(name)); };
   const std::vector<std::pair<std::int64_t, std::string>> files = {{1, "a"}};
   const std::vector<domain::lexical_symbol_doc> first = {doc(10, "gzprintf"), doc(11, "gzclose")};
   store.replace_files(files, {}, first);
@@ -324,6 +338,27 @@ TEST(fusion, lexical_store_matches_glued_names_and_follows_changes) {
   hits = store.search_symbols("printf", none, 5, w);
   ASSERT_EQ(hits.size(), 1u);
   EXPECT_EQ(hits[0].id, 12);
+}
+
+// Body words are a field of their own: a question that only a body answers
+// finds the function, with a lower weight than a name match.
+TEST(fusion, lexical_store_searches_body_words) {
+  auto store = domain::lexical_store::open(":memory:");
+  const auto doc = c_function_doc;
+  const std::vector<std::pair<std::int64_t, std::string>> files = {{1, "a"}};
+  const std::vector<domain::lexical_symbol_doc> docs = {doc(10, "updatewindow", "copy output into the circular wsize"),
+                                                       doc(11, "inflateReset", "state reset mode"),
+                                                       doc(12, "circularBuffer", "")};
+  store.replace_files(files, {}, docs);
+  const domain::code_filter none;
+  const domain::lexical_weights w;
+  auto hits = store.search_symbols("circular", none, 5, w);
+  ASSERT_EQ(hits.size(), 2u);
+  EXPECT_EQ(hits[0].id, 12) << "a name match outweighs a body match";
+  EXPECT_EQ(hits[1].id, 10);
+  hits = store.search_symbols("wsize", none, 5, w);
+  ASSERT_EQ(hits.size(), 1u);
+  EXPECT_EQ(hits[0].id, 10);
 }
 
 TEST(code_search, lexical_index_follows_rescans) {
@@ -411,8 +446,17 @@ TEST(code_search, hybrid_search_ranks_filters_and_explains) {
     EXPECT_TRUE(top.vector.has_value());
     PATINA_ASSERT_TRUE(top.lexical.has_value())
     EXPECT_EQ(top.lexical->rank, 1u);
-    EXPECT_NE(top.why.find("\"retry\""), std::string::npos) << top.why;
+    EXPECT_NE(top.why.find("\"retry\", \"upload\" in name"), std::string::npos) << top.why;
+    EXPECT_NE(top.why.find("\"failure\" in doc"), std::string::npos) << top.why;
     EXPECT_NE(top.why.find("cosine"), std::string::npos) << top.why;
+    // A word of the module path is named as the scope's, not the name's.
+    domain::search_request scoped = r;
+    scoped.query = "net retry";
+    auto in_scope = PATINA_AWAIT search.search(scoped);
+    PATINA_ASSERT_TRUE(!in_scope.hits.empty())
+    EXPECT_EQ(in_scope.hits[0].name, "retry_upload");
+    EXPECT_NE(in_scope.hits[0].why.find("\"retry\" in name, \"net\" in scope"), std::string::npos)
+        << in_scope.hits[0].why;
     for (std::size_t i = 1; i < hybrid.hits.size(); ++i) EXPECT_GE(hybrid.hits[i - 1].score, hybrid.hits[i].score);
 
     // Filters: language and kind inside both signals, path by glob.

@@ -365,6 +365,42 @@ TEST(ScrapeExtract, SignatureAndDocAreCapped) {
   EXPECT_EQ(f.symbols[0].parameters.size(), 100u);
 }
 
+// A function's body words: identifiers, comment and string words, whole
+// numbers of two digits or more, each once in order of first use, keywords
+// left out; a type's words are its members' names; declarations have none.
+TEST(ScrapeExtract, BodyTermsListWhatABodyUsesAndWhatATypeHolds) {
+  const file_facts c = extract("zero.c",
+                               "int fill(int n);\n"
+                               "/* Writes zeros. */\n"
+                               "int fill(int n) {\n"
+                               "  /* pad the circular window */\n"
+                               "  for (int i = 0; i < n; i++) window_put(0x1f, 303, 7);\n"
+                               "  return window_put(n, 303, \"done twice\");\n"
+                               "}\n");
+  ASSERT_EQ(c.symbols.size(), 2u);
+  ASSERT_EQ(c.body_terms.size(), 2u);
+  EXPECT_TRUE(c.symbols[0].flags.is_declaration);
+  EXPECT_EQ(c.body_terms[0], "");
+  EXPECT_EQ(c.body_terms[1], "fill n pad the circular window i window_put 303 done twice");
+
+  const file_facts py = extract("req.py",
+                                "class Prepared:\n"
+                                "    method = None\n"
+                                "    def prepare_url(self, url):\n"
+                                "        return requote(url)\n");
+  ASSERT_EQ(py.symbols.size(), 3u);
+  EXPECT_EQ(py.symbols[0].name, "Prepared");
+  EXPECT_EQ(py.body_terms[0], "method prepare_url");
+  EXPECT_EQ(py.body_terms[2], "prepare_url url requote");
+  EXPECT_EQ(py.body_terms[1], "") << "a field has no body";
+
+  extract_options options;
+  options.max_body_terms_bytes = 12;
+  const file_facts capped = extract("cap.go", "package p\nfunc f() { alpha(); beta(); gamma(); delta() }\n", options);
+  ASSERT_EQ(capped.symbols.size(), 1u);
+  EXPECT_EQ(capped.body_terms[0], "f alpha beta") << "words past the cap are left out, never cut";
+}
+
 // Overloads and same-named members of different scopes stay distinct symbols.
 TEST(ScrapeExtract, OverloadsAreDistinct) {
   const std::vector<std::pair<std::string, std::string>> fixtures = {

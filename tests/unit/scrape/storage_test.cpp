@@ -61,7 +61,7 @@ TEST(scrape_storage, multi_row_inserts_bind_one_value_per_placeholder) {
   std::size_t call_rows = 0;
   for (const auto& st : out) {
     EXPECT_EQ(static_cast<std::size_t>(std::count(st.sql.begin(), st.sql.end(), '?')), st.params.size()) << st.sql;
-    if (st.sql.starts_with("INSERT INTO symbols ")) symbol_rows += st.params.size() / 15;
+    if (st.sql.starts_with("INSERT INTO symbols ")) symbol_rows += st.params.size() / 16;
     if (st.sql.starts_with("INSERT INTO calls ")) call_rows += st.params.size() / 7;
   }
   EXPECT_EQ(symbol_rows, 70u);
@@ -77,7 +77,7 @@ TEST(scrape_storage, row_ids_are_unique_grouped_by_file_and_stable) {
   detail::append_file_statements(f, 0, first);
   detail::append_file_statements(f, 12345, second);
   const auto high = static_cast<std::uint64_t>(detail::file_id(f.path)) >> 32;
-  const std::vector<std::pair<std::string_view, std::size_t>> tables = {{"symbols", 15}, {"calls", 7}, {"imports", 5}};
+  const std::vector<std::pair<std::string_view, std::size_t>> tables = {{"symbols", 16}, {"calls", 7}, {"imports", 5}};
   for (const auto& [table, columns] : tables) {
     const auto ids = ids_of(first, table, columns);
     ASSERT_FALSE(ids.empty()) << table;
@@ -93,7 +93,7 @@ TEST(scrape_storage, row_ids_are_unique_grouped_by_file_and_stable) {
   other.path = "src/gadget.cpp";
   std::vector<db::statement> third;
   detail::append_file_statements(other, 0, third);
-  EXPECT_NE(static_cast<std::uint64_t>(ids_of(third, "symbols", 15).front()) >> 32, high);
+  EXPECT_NE(static_cast<std::uint64_t>(ids_of(third, "symbols", 16).front()) >> 32, high);
 }
 
 TEST(scrape_storage, a_path_never_stored_needs_no_deletes) {

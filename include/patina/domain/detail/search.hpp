@@ -42,6 +42,9 @@ std::vector<std::string> reversed_sorted(std::vector<std::string> names);
 std::string fts_any_of(std::span<const std::string> terms);
 // `text` split into words and joined by single spaces, for an FTS column.
 std::string words_of(std::string_view text);
+// words_of without the languages' keywords (scrape::is_keyword): a signature's
+// `func`, `def` or `int` would match every symbol of its language.
+std::string words_without_keywords(std::string_view text);
 // True when `path` matches the glob (`*` also matches `/`, like SQLite's GLOB).
 bool path_matches(std::string_view glob, std::string_view path);
 
@@ -90,10 +93,11 @@ struct ranked_item {
 
 // The prior of a symbol of `kind` (fusion_params::data_kind_weight for data).
 double kind_prior(std::string_view kind, std::string_view signature, const fusion_params& params);
-// True for a path in test code: a test folder (test/, tests/, testing/, __tests__/,
-// testdata/) or a test file by the usual conventions (foo_test.go, test_foo.py,
-// foo_test.py, conftest.py, foo.test.ts, foo.spec.js, FooTest.java, foo_test.cc).
-bool is_test_path(std::string_view path);
+// True for a path in test or example code: a test folder (test/, tests/, testing/,
+// __tests__/, testdata/), a test file by the usual conventions (foo_test.go,
+// test_foo.py, foo_test.py, conftest.py, foo.test.ts, foo.spec.js, FooTest.java,
+// foo_test.cc), or an examples folder (examples/, example/, demo/, demos/, samples/).
+bool is_test_or_example_path(std::string_view path);
 // The prior of a symbol: kind_prior times fusion_params::test_code_weight in test code.
 double symbol_prior(std::string_view kind, std::string_view signature, std::string_view path,
                     const fusion_params& params);
