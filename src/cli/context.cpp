@@ -125,6 +125,7 @@ task<database> context::open_database(db::open_mode mode) {
   db::open_options opts;
   opts.mode = mode;
   opts.cache_kib = page_cache_kib;
+  opts.mmap_bytes = mmap_bytes;
   opts.sqlite_vec = project_config().resolve(project_config().assets.sqlite_vec);
 #if defined(PATINA_BACKEND_TURSO)
   auto opened = co_await database::open(executor(), path, opts);
