@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <array>
+#include <charconv>
 #include <iterator>
 #include <map>
 #include <unordered_map>
@@ -314,8 +315,14 @@ db::statement select_extraction_version() {
 }
 
 bool extraction_version_current(const db::query_result& stored_version) {
-  return !stored_version.rows.empty() &&
-         as_text(stored_version.rows.front().at(0)) == std::to_string(extraction_version);
+  if (stored_version.rows.empty()) return false;
+  // A newer extractor's index (a teammate upgraded first, the replica synced) is
+  // left as it is: parsing it again here would put the older facts back, and the
+  // newer build would parse everything again after the next sync, back and forth.
+  const auto stored = as_text(stored_version.rows.front().at(0));
+  int version = 0;
+  const auto [end, ec] = std::from_chars(stored.data(), stored.data() + stored.size(), version);
+  return ec == std::errc{} && end == stored.data() + stored.size() && version >= extraction_version;
 }
 
 db::statement record_extraction_version() {

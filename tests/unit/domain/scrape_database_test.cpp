@@ -144,6 +144,20 @@ TEST(scrape_database, another_extraction_version_reparses_everything_once) {
     auto again = PATINA_AWAIT code.scrape(t.root(), opts);
     EXPECT_EQ(again.parsed, 0u);
     EXPECT_EQ(again.unchanged, 2u);
+
+    // A newer extractor's index is left alone (and keeps its version): parsing
+    // it again would put older facts back and start a back-and-forth between
+    // replicas of different versions.
+    const auto newer = std::to_string(scrape::extraction_version + 1);
+    const std::vector<db::statement> from_newer{
+        {"UPDATE patina_meta SET value = ?1 WHERE key = 'scrape_extraction_version'", {db::value{newer}}}};
+    PATINA_AWAIT db.execute_batch(from_newer);
+    auto left = PATINA_AWAIT code.scrape(t.root(), opts);
+    EXPECT_EQ(left.parsed, 0u);
+    EXPECT_EQ(left.unchanged, 2u);
+    auto kept = PATINA_AWAIT db.query("SELECT value FROM patina_meta WHERE key = 'scrape_extraction_version'", {});
+    PATINA_ASSERT_EQ(kept.rows.size(), 1u);
+    EXPECT_EQ(std::get<std::string>(kept.rows[0][0]), newer);
   });
 }
 
