@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <fstream>
 #include <random>
 
 #include <nlohmann/json.hpp>
@@ -105,6 +106,51 @@ TEST_F(CliSync, TwoProjectsConvergeThroughSync) {
   auto not_a_replica = patina("three", {"sync"});
   EXPECT_EQ(not_a_replica.exit_code, 1);
   EXPECT_NE(not_a_replica.err.find("embedded"), std::string::npos) << not_a_replica.err;
+}
+
+// A scrape in remote mode writes the code index on the server: more rows than
+// one write request carries (about 200k bound values), then an incremental
+// rescan, `symbol` and `search` read it back.
+TEST_F(CliSync, CodeIsScrapedAndSearchedInRemoteMode) {
+  auto init = patina("three", {"init", "--remote", server_->url(), "--mode", "remote"});
+  ASSERT_EQ(init.exit_code, 0) << init.err;
+  const fs::path src = root_ / "three" / "src";
+  fs::create_directories(src);
+  constexpr int files = 6;
+  constexpr int functions_per_file = 2000;  // 12k symbols and calls: ~280k bound values
+  for (int f = 0; f < files; ++f) {
+    std::ofstream out(src / ("module_" + std::to_string(f) + ".py"));
+    for (int i = 0; i < functions_per_file; ++i) {
+      out << "def step_" << f << "_" << i << "(value):\n"
+          << "    return step_" << f << "_" << (i + 1) % functions_per_file << "(value)\n\n";
+    }
+  }
+  {
+    std::ofstream out(src / "upload.py");
+    out << "def retry_upload(request, attempts):\n"
+        << "    \"\"\"Send the request again after a failure, waiting longer each time.\"\"\"\n"
+        << "    return request\n";
+  }
+  auto scraped = patina("three", {"scrape", "--quiet", src.string()});
+  ASSERT_EQ(scraped.exit_code, 0) << scraped.err;
+  auto status = patina("three", {"status", "--json"});
+  ASSERT_EQ(status.exit_code, 0) << status.err;
+  const auto state = nlohmann::json::parse(status.out);
+  EXPECT_EQ(state["files"], files + 1);
+  EXPECT_EQ(state["symbols"], files * functions_per_file + 1);
+
+  auto rescan = patina("three", {"scrape", src.string()});
+  ASSERT_EQ(rescan.exit_code, 0) << rescan.err;
+  EXPECT_NE(rescan.out.find("(0 parsed, 7 unchanged"), std::string::npos) << rescan.out;
+
+  auto found = patina("three", {"symbol", "step_5_1999", "--callees", "--json"});
+  ASSERT_EQ(found.exit_code, 0) << found.err;
+  EXPECT_NE(found.out.find("step_5_0"), std::string::npos) << "its callee, resolved: " << found.out;
+  auto answer = patina("three", {"search", "retry the upload after a failure", "--in", "code", "--json"});
+  ASSERT_EQ(answer.exit_code, 0) << answer.err;
+  const auto results = nlohmann::json::parse(answer.out)["results"];
+  ASSERT_FALSE(results.empty()) << answer.out;
+  EXPECT_EQ(results[0]["qualified_name"], "upload.retry_upload") << answer.out;
 }
 
 TEST_F(CliSync, BadInitOptionsAreUsageErrors) {
