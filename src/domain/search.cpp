@@ -248,24 +248,21 @@ std::string fts_any_of(std::span<const std::string> terms) {
   return out;
 }
 
-std::string words_of(std::string_view text) {
+namespace {
+std::string joined_words(std::string_view text, bool skip_keywords) {
   std::string out;
   for (const auto& w : embed::split_identifier_words(text)) {
+    if (skip_keywords && scrape::is_keyword(w)) continue;
     if (!out.empty()) out += ' ';
     out += w;
   }
   return out;
 }
+}  // namespace
 
-std::string words_without_keywords(std::string_view text) {
-  std::string out;
-  for (const auto& w : embed::split_identifier_words(text)) {
-    if (scrape::is_keyword(w)) continue;
-    if (!out.empty()) out += ' ';
-    out += w;
-  }
-  return out;
-}
+std::string words_of(std::string_view text) { return joined_words(text, false); }
+
+std::string words_without_keywords(std::string_view text) { return joined_words(text, true); }
 
 bool path_matches(std::string_view glob, std::string_view path) {
   const std::string g(glob);
