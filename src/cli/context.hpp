@@ -43,7 +43,8 @@ class context {
   global_options options;
   // SQLite page cache of the databases opened from now on (open_options::cache_kib).
   std::int64_t page_cache_kib = db::open_options{}.cache_kib;
-  // Memory-mapped bytes of the database file (db::open_options::mmap_bytes).
+  // Memory-mapped bytes of the database file and of its lexical sidecar
+  // (db::open_options::mmap_bytes).
   std::int64_t mmap_bytes = db::open_options{}.mmap_bytes;
 
   // Set by the chosen subcommand; run by main after parsing.

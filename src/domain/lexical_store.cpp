@@ -77,12 +77,13 @@ lexical_store::~lexical_store() = default;
 
 const std::filesystem::path& lexical_store::path() const noexcept { return impl_->path; }
 
-result<lexical_store> lexical_store::try_open(const std::filesystem::path& path) {
+result<lexical_store> lexical_store::try_open(const std::filesystem::path& path, std::int64_t mmap_bytes) {
   db::detail::connection_options options;
   options.mode = db::open_mode::create;
   // A small cache: the index is a few MB per 10k symbols and stays in the OS's
   // page cache anyway.
   options.cache_kib = 16 * 1024;
+  options.mmap_bytes = mmap_bytes;
   auto conn = db::detail::connection::open(path, options);
   if (!conn) return fail(with_context(std::move(conn).err(), "open", path));
   if (auto wal = conn->enable_wal(); !wal) return fail(with_context(wal.err(), "open", path));

@@ -12,6 +12,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "db/common/connection.hpp"
 #include "subprocess.hpp"
 
 namespace fs = std::filesystem;
@@ -69,6 +70,38 @@ class search_cli : public ::testing::Test {
 
   fs::path dir_;
 };
+
+// The lexical index follows a scrape while it writes (several transactions
+// here) and is complete when `patina scrape` returns: the sidecar holds every
+// symbol before any search refreshes it, also after a rescan that deletes files.
+TEST_F(search_cli, scrape_leaves_the_lexical_index_complete) {
+  auto init = patina({"init"});
+  ASSERT_EQ(init.exit_code, 0) << init.err;
+  const int files = 100;
+  fs::create_directories(dir_ / "src");
+  for (int f = 0; f < files; ++f) {
+    std::ofstream out(dir_ / "src" / ("m" + std::to_string(f) + ".py"));
+    for (int i = 0; i < 400; ++i)
+      out << "def f" << f << "_" << i << "(a, b):\n    \"\"\"Adds two numbers.\"\"\"\n    return g(a) + b\n\n";
+  }
+  auto indexed = [&] {
+    auto conn = patina::db::detail::connection::open(dir_ / ".patina" / "local.db").value();
+    auto rows = conn.query("SELECT count(*) FROM lexical_symbols").value();
+    return std::get<std::int64_t>(rows.rows.at(0).at(0));
+  };
+  auto scrape = patina({"scrape", "--quiet", "src"});
+  ASSERT_EQ(scrape.exit_code, 0) << scrape.err;
+  auto status = json_of({"status"});
+  EXPECT_EQ(status["symbols"].get<std::int64_t>(), files * 400);
+  EXPECT_EQ(indexed(), status["symbols"].get<std::int64_t>());
+
+  for (int f = 0; f < 10; ++f) fs::remove(dir_ / "src" / ("m" + std::to_string(f) + ".py"));
+  auto rescan = patina({"scrape", "--quiet", "src"});
+  ASSERT_EQ(rescan.exit_code, 0) << rescan.err;
+  auto after = json_of({"status"});
+  EXPECT_EQ(after["symbols"].get<std::int64_t>(), (files - 10) * 400);
+  EXPECT_EQ(indexed(), after["symbols"].get<std::int64_t>());
+}
 
 TEST_F(search_cli, embeddings_generate_and_status) {
   scraped_project();

@@ -32,6 +32,7 @@
 #include <vector>
 
 #include "patina/core/result.hpp"
+#include "patina/db/open_options.hpp"
 #include "patina/domain/hybrid_hit.hpp"
 #include "patina/domain/knowledge.hpp"
 
@@ -82,10 +83,16 @@ class lexical_store {
  public:
   /// Opens (creating if needed) the sidecar at `path`, or a private in-memory
   /// one for ":memory:". A file of an older format is emptied (and rebuilt by
-  /// the next refresh).
-  static result<lexical_store> try_open(const std::filesystem::path& path);
+  /// the next refresh). `mmap_bytes` of the file are read through a memory map
+  /// (db::open_options::mmap_bytes): fast reads for searches; 0 for long writers,
+  /// whose mapped pages would all count in the process's memory.
+  static result<lexical_store> try_open(const std::filesystem::path& path,
+                                        std::int64_t mmap_bytes = db::open_options().mmap_bytes);
   /// Throwing form of try_open(): returns the value, throws patina::exception on failure.
-  static lexical_store open(const std::filesystem::path& path) { return try_open(path).value(); }
+  static lexical_store open(const std::filesystem::path& path,
+                            std::int64_t mmap_bytes = db::open_options().mmap_bytes) {
+    return try_open(path, mmap_bytes).value();
+  }
 
   /// Takes over the sidecar; the moved-from object may only be destroyed or assigned.
   lexical_store(lexical_store&&) noexcept;

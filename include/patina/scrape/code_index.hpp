@@ -71,6 +71,10 @@ struct scrape_options {
   bool full = false;  ///< re-parse every file even if its content hash is unchanged
   /// Called on the scrape's own thread after each written batch.
   std::function<void(const scrape_progress&)> progress;
+  /// Called on the scrape's own thread after each write transaction commits:
+  /// what it wrote is then visible to other connections (a follower such as the
+  /// lexical index can catch up while the scrape goes on).
+  std::function<void()> committed;
 };
 
 /// What one Database::scrape did.

@@ -85,6 +85,7 @@ class Database {
         }
         pending.clear();
         pending_values = 0;
+        if (options.committed) options.committed();
       }
       report_progress(options, session);
       return {};
@@ -93,6 +94,7 @@ class Database {
     session.append_finish_statements(pending);
     if (!current_extraction) pending.push_back(detail::record_extraction_version());
     db_.execute_batch(pending);
+    if (options.committed) options.committed();
     if (session.calls_changed()) {
       const auto callables_q = detail::select_callables();
       const auto callables = db_.query(callables_q.sql, callables_q.params);
@@ -198,6 +200,7 @@ class Database {
       if (!failure) {
         try {
           co_await db_.execute_batch(statements);
+          if (options.committed) options.committed();
           report_progress(options, session);
         } catch (...) {
           failure = std::current_exception();
@@ -213,6 +216,7 @@ class Database {
     session.append_finish_statements(pending);
     if (!current_extraction) pending.push_back(detail::record_extraction_version());
     co_await db_.execute_batch(pending);
+    if (options.committed) options.committed();
     if (session.calls_changed()) {
       const auto callables_q = detail::select_callables();
       const auto callables = co_await db_.query(callables_q.sql, callables_q.params);

@@ -9,6 +9,7 @@
 #include "backend_harness.hpp"
 #include "patina/scrape/extractor.hpp"
 #include "patina/scrape/database.hpp"
+#include "patina/scrape/detail/storage.hpp"
 
 namespace {
 
@@ -249,6 +250,59 @@ TEST(scrape_database, full_rescan_parses_everything_and_keeps_ids) {
     EXPECT_EQ(report.parsed, 2u);
     auto ids_after = PATINA_AWAIT db.query("SELECT id FROM symbols ORDER BY id", {});
     EXPECT_EQ(ids_before.rows, ids_after.rows);
+  });
+}
+
+// A tree large enough for the scrape to write it in several transactions.
+void write_many_functions(const fs::path& root, int files, int functions_per_file) {
+  for (int f = 0; f < files; ++f) {
+    std::string text;
+    for (int i = 0; i < functions_per_file; ++i) {
+      text += "def f" + std::to_string(f) + "_" + std::to_string(i) + "(a, b):\n";
+      text += "    \"\"\"Adds two numbers.\"\"\"\n    return g(a) + b\n\n";
+    }
+    write(root / ("m" + std::to_string(f) + ".py"), text);
+  }
+}
+
+TEST(scrape_database, committed_is_called_after_each_write_transaction) {
+  harness h;
+  test::scratch_dir dir;
+  const auto root = dir.path() / "big";
+  // About 13 bound values per function (its symbol and call rows): 50k
+  // functions make four or five transactions of values_per_write values.
+  const int files = 100;
+  const int per_file = static_cast<int>(scrape::detail::values_per_write / 4 / files);
+  write_many_functions(root, files, per_file);
+  h.run([&](harness& th) -> task<void> {
+    auto db = PATINA_AWAIT th.open(th.db_path());
+    scrape::Database<database> code(db);
+    auto opts = quiet_options();
+    std::vector<std::int64_t> files_seen;  // files another connection saw at each commit
+    opts.committed = [&] {
+#if defined(PATINA_BACKEND_TURSO)
+      files_seen.push_back(-1);  // a second connection to the file is not opened here
+#else
+      auto other = database::open(th.db_path());
+      auto n = other.query("SELECT count(*) FROM files", {});
+      files_seen.push_back(std::get<std::int64_t>(n.rows.at(0).at(0)));
+#endif
+    };
+    auto report = PATINA_AWAIT code.scrape(root, opts);
+    EXPECT_EQ(report.parsed, static_cast<std::size_t>(files));
+    EXPECT_GE(report.symbols, static_cast<std::size_t>(files * per_file));
+    // At least two intermediate commits and the last one.
+    PATINA_ASSERT_TRUE(files_seen.size() >= 3u);
+#if !defined(PATINA_BACKEND_TURSO)
+    EXPECT_GT(files_seen.front(), 0);  // the first batch was visible at once
+    EXPECT_LT(files_seen.front(), files);
+    for (std::size_t i = 1; i < files_seen.size(); ++i) EXPECT_GE(files_seen[i], files_seen[i - 1]);
+    EXPECT_EQ(files_seen.back(), files);
+#endif
+    // An unchanged tree writes one (empty) transaction, and says so.
+    files_seen.clear();
+    PATINA_AWAIT code.scrape(root, opts);
+    EXPECT_EQ(files_seen.size(), 1u);
   });
 }
 
