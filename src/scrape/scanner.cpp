@@ -22,7 +22,8 @@ struct slot {
 
 // Shared state of one scan. Workers fill `ring[i % window]` for file i; the consumer
 // empties slots in file order. A worker may only claim file i while i < delivered +
-// window, which bounds the number of finished files held in memory.
+// window and the claimed, undelivered files hold less than max_in_flight_bytes (file
+// `delivered` itself is always let through), which bounds what is held in memory.
 struct pipeline {
   const std::vector<walked_file>& files;
   const std::string& root;
@@ -35,6 +36,7 @@ struct pipeline {
   std::vector<slot> ring;
   std::size_t next_claim = 0;
   std::size_t delivered = 0;
+  std::uint64_t bytes_in_flight = 0;  // sizes of files [delivered, next_claim)
   bool stop = false;
   std::exception_ptr worker_error;
 
@@ -78,9 +80,14 @@ struct pipeline {
         std::size_t i = 0;
         {
           std::unique_lock<std::mutex> lock(mutex);
-          work_cv.wait(lock, [&] { return stop || next_claim >= files.size() || next_claim < delivered + window; });
+          work_cv.wait(lock, [&] {
+            return stop || next_claim >= files.size() ||
+                   (next_claim < delivered + window &&
+                    (next_claim == delivered || bytes_in_flight < options.max_in_flight_bytes));
+          });
           if (stop || next_claim >= files.size()) return;
           i = next_claim++;
+          bytes_in_flight += files[i].size;
         }
         slot s = process(ex, files[i]);
         {
@@ -157,7 +164,8 @@ result<scan_summary> scan(const std::filesystem::path& root, const scan_options&
   unsigned threads = options.threads != 0 ? options.threads : std::thread::hardware_concurrency();
   threads = std::max(1u, threads);
   threads = static_cast<unsigned>(std::min<std::size_t>(threads, files.size()));
-  const std::size_t window = std::max<std::size_t>(options.max_in_flight != 0 ? options.max_in_flight : 8u * threads, 1);
+  const std::size_t window =
+      std::max<std::size_t>(options.max_in_flight != 0 ? options.max_in_flight : std::size_t{128} * threads, 1);
 
   pipeline p(files, root_text, options, window);
   worker_guard guard{p, {}};
@@ -174,6 +182,7 @@ result<scan_summary> scan(const std::filesystem::path& root, const scan_options&
       s = std::move(r);
       r = slot{};
       p.delivered = i + 1;
+      p.bytes_in_flight -= files[i].size;
     }
     p.work_cv.notify_all();
     switch (s.kind) {

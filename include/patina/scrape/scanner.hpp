@@ -59,7 +59,13 @@ struct scan_options {
   extract_options extract;  ///< Limits for each file's extraction.
   unsigned threads = 0;         ///< worker threads; 0 = std::thread::hardware_concurrency()
   std::size_t batch_size = 64;  ///< files per sink call (the last batch may be smaller)
-  std::size_t max_in_flight = 0;  ///< finished files waiting for the sink; 0 = 8 per thread
+  /// Files claimed by the workers and not yet delivered to the sink; 0 = 128 per
+  /// thread. Enough for the workers to keep parsing while the sink commits a large
+  /// transaction (8 per thread: full scrape of bench/scrape's tree 17.5 s; 128: 16.3 s).
+  std::size_t max_in_flight = 0;
+  /// Source bytes of those files at most (the next file to deliver is always let
+  /// through, however large): bounds memory on trees of large files.
+  std::uint64_t max_in_flight_bytes = std::uint64_t{64} << 20;
   /// Incremental scans: return true when (path, content hash) is already stored, and the
   /// file is then reported as unchanged instead of being parsed. Called from worker
   /// threads; must be thread-safe. Empty: every file is parsed.

@@ -192,6 +192,49 @@ TEST(ScrapeScan, MemoryStaysBoundedBehindASlowSink) {
   EXPECT_EQ(violations.load(), 0u) << "a worker ran " << max_ahead.load() << " files ahead";
 }
 
+// The same bound in bytes: with room for one file's bytes, a worker claims a file only
+// when nothing else is in flight or it is the next one to deliver; the files are all
+// delivered, in order, and the lead stays within the batch being filled.
+TEST(ScrapeScan, BytesInFlightAreBoundedToo) {
+  test::temp_tree t;
+  const std::vector<std::string> files = make_tree(t, 60);
+  std::map<std::string, std::size_t> index;
+  for (std::size_t i = 0; i < files.size(); ++i) index[files[i]] = i;
+  auto lead_with = [&](std::uint64_t max_bytes) {
+    std::atomic<std::size_t> consumed{0};
+    std::atomic<std::size_t> max_ahead{0};
+    std::vector<std::string> order;
+    scan_options o;
+    o.threads = 4;
+    o.batch_size = 1;
+    o.max_in_flight = 1000;
+    o.max_in_flight_bytes = max_bytes;
+    o.already_known = [&](std::string_view path, std::string_view) {
+      const std::size_t i = index.at(std::string(path));
+      const std::size_t done = consumed.load();
+      const std::size_t ahead = i >= done ? i - done : 0;
+      std::size_t prev = max_ahead.load();
+      while (ahead > prev && !max_ahead.compare_exchange_weak(prev, ahead)) {
+      }
+      return false;
+    };
+    const result<scan_summary> r = scan(t.root(), o, [&](scan_batch& b) -> result<void> {
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+      for (const auto& f : b.parsed) order.push_back(f.path);
+      consumed += b.size();
+      return {};
+    });
+    EXPECT_TRUE(r.has_value()) << r.err().describe();
+    EXPECT_EQ(order, files);
+    return max_ahead.load();
+  };
+  // One byte: one file in flight, plus the one the consumer took and has not yet
+  // handed to the sink.
+  EXPECT_LE(lead_with(1), 2u);
+  // No byte limit to speak of: the workers run far ahead of the slow sink.
+  EXPECT_GT(lead_with(std::uint64_t{1} << 30), 4u);
+}
+
 TEST(ScrapeScan, BadFilesAreDeliveredAsSkipped) {
   test::temp_tree t;
   t.write("a.c", "int a;\n");
