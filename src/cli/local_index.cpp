@@ -116,9 +116,10 @@ index_follower::~index_follower() {
 #else
 
 struct index_follower::state {
-  state(database& d, database r, domain::lexical_store s) : db(&d), reader(std::move(r)), store(std::move(s)) {}
-  database* db;      // the command's connection, for the last refresh
-  database reader;   // the follower's own read connection
+  state(database& d, std::optional<database> r, domain::lexical_store s)
+      : db(&d), reader(std::move(r)), store(std::move(s)) {}
+  database* db;                   // the command's connection, for the last refresh
+  std::optional<database> reader;  // the follower's own read connection, if it opened
   domain::lexical_store store;
   std::mutex mutex;
   std::condition_variable wake;
@@ -131,7 +132,7 @@ struct index_follower::state {
   state& operator=(const state&) = delete;
 
   void run() {
-    domain::LexicalIndex<database> index(reader, store);
+    domain::LexicalIndex<database> index(*reader, store);
     std::unique_lock<std::mutex> lock(mutex);
     for (;;) {
       wake.wait(lock, [this] { return pending || stopping; });
@@ -157,9 +158,14 @@ struct index_follower::state {
 };
 
 index_follower index_follower::start(context& ctx, database& db) {
-  auto reader = ctx.open_database(db::open_mode::read_only);
+  std::optional<database> reader;
+  try {
+    reader = ctx.open_database(db::open_mode::read_only);
+  } catch (const exception&) {
+    // Following is an optimisation: without a second connection, finish() does it all.
+  }
   auto s = std::make_shared<state>(db, std::move(reader), open_local_index(ctx));
-  s->thread = std::thread([raw = s.get()] { raw->run(); });
+  if (s->reader) s->thread = std::thread([raw = s.get()] { raw->run(); });
   return index_follower(std::move(s));
 }
 
