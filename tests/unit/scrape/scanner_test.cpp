@@ -158,38 +158,49 @@ TEST(ScrapeScan, AlreadyKnownFilesAreHashedButNotParsed) {
   EXPECT_EQ(parsed, (std::vector<std::string>{files[1], files[3], files[5], files[7], files[9], files[11]}));
 }
 
-// Workers never run further ahead of the consumer than max_in_flight files (plus the batch
-// being filled), however slow the sink is.
-TEST(ScrapeScan, MemoryStaysBoundedBehindASlowSink) {
-  test::temp_tree t;
-  const std::vector<std::string> files = make_tree(t, 80);
-  std::map<std::string, std::size_t> index;
-  for (std::size_t i = 0; i < files.size(); ++i) index[files[i]] = i;
-  std::atomic<std::size_t> consumed{0};
-  std::atomic<std::size_t> violations{0};
-  std::atomic<std::size_t> max_ahead{0};
-  scan_options o;
-  o.threads = 4;
-  o.batch_size = 3;
-  o.max_in_flight = 4;
-  o.already_known = [&](std::string_view path, std::string_view) {
+// How far ahead of the consumer the workers run: note() is called from a worker as it
+// reads file `path` (via scan_options::already_known), the sink adds to `consumed`.
+struct lead_tracker {
+  explicit lead_tracker(const std::vector<std::string>& files) {
+    for (std::size_t i = 0; i < files.size(); ++i) index[files[i]] = i;
+  }
+  std::size_t note(std::string_view path) {
     const std::size_t i = index.at(std::string(path));
     const std::size_t done = consumed.load();
     const std::size_t ahead = i >= done ? i - done : 0;
     std::size_t prev = max_ahead.load();
     while (ahead > prev && !max_ahead.compare_exchange_weak(prev, ahead)) {
     }
-    if (i >= done + o.max_in_flight + o.batch_size) ++violations;
+    return ahead;
+  }
+  std::map<std::string, std::size_t> index;
+  std::atomic<std::size_t> consumed{0};
+  std::atomic<std::size_t> max_ahead{0};
+};
+
+// Workers never run further ahead of the consumer than max_in_flight files (plus the batch
+// being filled), however slow the sink is.
+TEST(ScrapeScan, MemoryStaysBoundedBehindASlowSink) {
+  test::temp_tree t;
+  const std::vector<std::string> files = make_tree(t, 80);
+  lead_tracker lead(files);
+  std::atomic<std::size_t> violations{0};
+  scan_options o;
+  o.threads = 4;
+  o.batch_size = 3;
+  o.max_in_flight = 4;
+  o.already_known = [&](std::string_view path, std::string_view) {
+    if (lead.note(path) >= o.max_in_flight + o.batch_size) ++violations;
     return false;
   };
   const result<scan_summary> r = scan(t.root(), o, [&](scan_batch& b) -> result<void> {
     std::this_thread::sleep_for(std::chrono::milliseconds(2));
-    consumed += b.size();
+    lead.consumed += b.size();
     return {};
   });
   ASSERT_TRUE(r.has_value()) << r.err().describe();
-  EXPECT_EQ(consumed.load(), files.size());
-  EXPECT_EQ(violations.load(), 0u) << "a worker ran " << max_ahead.load() << " files ahead";
+  EXPECT_EQ(lead.consumed.load(), files.size());
+  EXPECT_EQ(violations.load(), 0u) << "a worker ran " << lead.max_ahead.load() << " files ahead";
 }
 
 // The same bound in bytes: with room for one file's bytes, a worker claims a file only
@@ -198,11 +209,8 @@ TEST(ScrapeScan, MemoryStaysBoundedBehindASlowSink) {
 TEST(ScrapeScan, BytesInFlightAreBoundedToo) {
   test::temp_tree t;
   const std::vector<std::string> files = make_tree(t, 60);
-  std::map<std::string, std::size_t> index;
-  for (std::size_t i = 0; i < files.size(); ++i) index[files[i]] = i;
   auto lead_with = [&](std::uint64_t max_bytes) {
-    std::atomic<std::size_t> consumed{0};
-    std::atomic<std::size_t> max_ahead{0};
+    lead_tracker lead(files);
     std::vector<std::string> order;
     scan_options o;
     o.threads = 4;
@@ -210,23 +218,18 @@ TEST(ScrapeScan, BytesInFlightAreBoundedToo) {
     o.max_in_flight = 1000;
     o.max_in_flight_bytes = max_bytes;
     o.already_known = [&](std::string_view path, std::string_view) {
-      const std::size_t i = index.at(std::string(path));
-      const std::size_t done = consumed.load();
-      const std::size_t ahead = i >= done ? i - done : 0;
-      std::size_t prev = max_ahead.load();
-      while (ahead > prev && !max_ahead.compare_exchange_weak(prev, ahead)) {
-      }
+      lead.note(path);
       return false;
     };
     const result<scan_summary> r = scan(t.root(), o, [&](scan_batch& b) -> result<void> {
       std::this_thread::sleep_for(std::chrono::milliseconds(2));
       for (const auto& f : b.parsed) order.push_back(f.path);
-      consumed += b.size();
+      lead.consumed += b.size();
       return {};
     });
     EXPECT_TRUE(r.has_value()) << r.err().describe();
     EXPECT_EQ(order, files);
-    return max_ahead.load();
+    return lead.max_ahead.load();
   };
   // One byte: one file in flight, plus the one the consumer took and has not yet
   // handed to the sink.
