@@ -47,11 +47,10 @@ task<void> refresh_local_indexes(context& ctx, database& db) {
 
 struct index_follower::state {
   using channel = boost::asio::experimental::concurrent_channel<void(boost::system::error_code)>;
-  state(boost::asio::any_io_executor ex, database& d, domain::lexical_store s)
-      : db(&d), store(std::move(s)), wake(ex, 1), done(ex, 1) {}
-  database* db;
+  state(boost::asio::any_io_executor ex, database& db, domain::lexical_store s)
+      : store(std::move(s)), index(db, store), wake(ex, 1), done(ex, 1) {}
   domain::lexical_store store;
-  std::optional<domain::LexicalIndex<database>> index;
+  domain::LexicalIndex<database> index;  // over the command's connection and `store`
   bool following = false;
   bool stopping = false;
   channel wake;  // one pending wake-up covers any number of commits
@@ -66,7 +65,7 @@ boost::asio::awaitable<void> follow(std::shared_ptr<index_follower::state> s) {
     co_await s->wake.async_receive(asio::use_awaitable);
     if (s->stopping) break;
     try {
-      co_await s->index->refresh();
+      co_await s->index.refresh();
     } catch (...) {
       break;  // finish() refreshes again and reports what fails then
     }
@@ -79,7 +78,6 @@ boost::asio::awaitable<void> follow(std::shared_ptr<index_follower::state> s) {
 task<index_follower> index_follower::start(context& ctx, database& db) {
   auto ex = co_await boost::asio::this_coro::executor;
   auto s = std::make_shared<state>(ex, db, open_local_index(ctx));
-  s->index.emplace(db, s->store);
   s->following = ctx.project_config().turso.mode != turso_mode::remote;
   if (s->following) boost::asio::co_spawn(ex, follow(s), boost::asio::detached);
   co_return index_follower(std::move(s));
@@ -102,7 +100,7 @@ task<void> index_follower::stop() {
 
 task<void> index_follower::finish() {
   co_await stop();
-  co_await state_->index->refresh();
+  co_await state_->index.refresh();
 }
 
 index_follower::~index_follower() {
