@@ -3,8 +3,6 @@
 #include <sqlite3.h>
 
 #include <array>
-#include <cstring>
-#include <fstream>
 #include <system_error>
 
 #include "db/common/sqlite_error.hpp"
@@ -14,36 +12,19 @@ namespace patina::db::detail {
 namespace {
 
 constexpr std::string_view memory_path = ":memory:";
-// Every SQLite 3 file starts with this 16-byte string (file format §1.3).
-constexpr std::array<char, 16> sqlite_magic = {'S', 'Q', 'L', 'i', 't', 'e', ' ', 'f',
-                                               'o', 'r', 'm', 'a', 't', ' ', '3', '\0'};
-constexpr std::size_t sqlite_header_size = 100;
 // Statements kept prepared; past this the cache is emptied (ad-hoc SQL).
 constexpr std::size_t max_cached_statements = 256;
 
-// Checks an existing file's header before SQLite opens it, so that a file that
-// is not a database is refused without SQLite ever holding it.
-result<void> check_header(const std::filesystem::path& path) {
+// Only what a stat() tells: SQLite itself reports a file that is not a database
+// (SQLITE_NOTADB, on the schema read below). The file must not be opened here:
+// SQLite's locks are POSIX advisory locks, and closing *any* descriptor of the
+// file drops them all for the whole process, so a second connection opened
+// while a first one is live would leave that one unprotected (another process
+// could then checkpoint and delete the WAL under it).
+result<void> check_not_directory(const std::filesystem::path& path) {
   std::error_code ec;
   if (std::filesystem::is_directory(path, ec)) {
     return fail(not_a_database_error(path, "it is a directory"));
-  }
-  const auto size = std::filesystem::file_size(path, ec);
-  if (ec) {
-    return fail(errc::io_error, "cannot read " + path.string() + "; check its permissions",
-                ec.message());
-  }
-  if (size == 0) return {};  // an empty file is an empty database to SQLite
-  std::ifstream in(path, std::ios::binary);
-  std::array<char, sqlite_header_size> header{};
-  if (!in.read(header.data(), header.size())) {
-    if (!in.eof()) {
-      return fail(errc::io_error, "cannot read " + path.string() + "; check its permissions");
-    }
-    return fail(not_a_database_error(path, "the file is shorter than a SQLite header"));
-  }
-  if (std::memcmp(header.data(), sqlite_magic.data(), sqlite_magic.size()) != 0) {
-    return fail(not_a_database_error(path, "the file does not start with the SQLite header"));
   }
   return {};
 }
@@ -170,7 +151,7 @@ result<connection> connection::open(const std::filesystem::path& path,
     std::error_code ec;
     const bool exists = std::filesystem::exists(path, ec);
     if (exists) {
-      if (auto header = check_header(path); !header) return fail(header.err());
+      if (auto checked = check_not_directory(path); !checked) return fail(checked.err());
     } else if (options.mode != open_mode::create) {
       return fail(errc::not_found,
                   "no database at " + path.string() +

@@ -5,9 +5,14 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <filesystem>
 #include <stdexcept>
 #include <string>
 #include <vector>
+
+#include <fcntl.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "db_test_support.hpp"
 
@@ -252,6 +257,53 @@ TEST(ConnectionOpen, NotADatabaseLeavesTheFileAlone) {
   auto folder = connection::open(dir.path());
   ASSERT_FALSE(folder);
   EXPECT_EQ(folder.err().code, errc::not_a_database);
+}
+
+// Whether another process could take SQLite's exclusive lock on `file` now (the
+// byte range that readers share-lock, as SQLite lays it out on POSIX systems).
+// Asked from a child: POSIX locks never conflict within one process.
+bool another_process_could_lock_exclusively(const std::filesystem::path& file) {
+  const pid_t child = ::fork();
+  if (child == 0) {
+    const int fd = ::open(file.c_str(), O_RDWR);
+    struct flock probe {};
+    probe.l_type = F_WRLCK;
+    probe.l_whence = SEEK_SET;
+    probe.l_start = 0x40000000 + 2;  // SQLite's shared-lock bytes: PENDING_BYTE + 2 ...
+    probe.l_len = 510;               // ... for SHARED_SIZE bytes
+    const bool free = fd >= 0 && ::fcntl(fd, F_GETLK, &probe) == 0 && probe.l_type == F_UNLCK;
+    ::_exit(free ? 0 : 1);
+  }
+  int status = 0;
+  ::waitpid(child, &status, 0);
+  return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+
+// SQLite's locks are POSIX advisory locks, which a process loses on *every* lock
+// of a file as soon as it closes *any* descriptor of it. Opening a second
+// connection must therefore not open and close the file behind SQLite's back:
+// the first connection's shared lock would vanish, and another process closing
+// its last connection would take the exclusive lock, checkpoint and delete the
+// WAL under the first one (a scrape's concurrent searches saw a damaged file).
+TEST(ConnectionOpen, ASecondConnectionKeepsTheFirstOnesLocks) {
+  scratch_dir dir;
+  const auto file = dir.file("locks.db");
+  auto first = connection::open(file);
+  ASSERT_TRUE(first) << first.err().describe();
+  ASSERT_TRUE(first->enable_wal());
+  ASSERT_TRUE(first->exec_script("CREATE TABLE t (x); INSERT INTO t VALUES (1);"));
+  ASSERT_TRUE(first->query("SELECT count(*) FROM t"));
+  // In WAL mode an open connection keeps its shared lock between transactions.
+  ASSERT_FALSE(another_process_could_lock_exclusively(file));
+
+  connection_options o;
+  o.mode = open_mode::read_only;
+  auto second = connection::open(file, o);
+  ASSERT_TRUE(second) << second.err().describe();
+  EXPECT_FALSE(another_process_could_lock_exclusively(file));
+  auto third = connection::open(file);
+  ASSERT_TRUE(third) << third.err().describe();
+  EXPECT_FALSE(another_process_could_lock_exclusively(file));
 }
 
 TEST(ConnectionOpen, ForgedHeaderIsNotADatabaseOrCorrupt) {
