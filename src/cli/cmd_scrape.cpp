@@ -12,6 +12,7 @@
 #include "commands.hpp"
 #include "context.hpp"
 #include "output.hpp"
+#include "file_lock.hpp"
 #include "local_index.hpp"
 #include "patina/scrape/database.hpp"
 
@@ -50,6 +51,14 @@ task<int> run_scrape(context& ctx, scrape_cli_options opts) {
   // build, same tree: peak RSS 735 -> 288 MB, 17.1 -> 17.7 s.
   ctx.mmap_bytes = 0;
   auto db = PATINA_AWAIT ctx.open_database();
+  // One scrape per database at a time: a second one would diff the tree against
+  // the same snapshot and then write the files the first one wrote (a UNIQUE
+  // constraint error). It waits, and its own rescan then finds little to do.
+  auto one_at_a_time = file_lock::acquire(beside_database(ctx.database_path(), "scrape.lock"), [&opts] {
+    if (!opts.quiet) {
+      std::cerr << "patina: another `patina scrape` is indexing this database; waiting for it to finish\n";
+    }
+  });
   // The index stores paths relative to one root; scraping another root would
   // silently replace it, so that needs --full.
   const std::vector<db::value> key{db::value{std::string(meta_scrape_root)}};

@@ -2,6 +2,7 @@
 
 #include <iostream>
 #include <optional>
+#include <string>
 #include <utility>
 
 #if defined(PATINA_BACKEND_TURSO)
@@ -20,10 +21,13 @@
 
 namespace patina::cli {
 
+std::filesystem::path beside_database(const std::filesystem::path& database_path, std::string_view name) {
+  if (database_path.filename() == "patina.db") return database_path.parent_path() / name;
+  return database_path.parent_path() / (database_path.stem().string() + "." + std::string(name));
+}
+
 std::filesystem::path local_index_path(const std::filesystem::path& database_path) {
-  if (database_path.filename() == "patina.db") return database_path.parent_path() / "local.db";
-  auto name = database_path.stem().string() + ".local.db";
-  return database_path.parent_path() / name;
+  return beside_database(database_path, "local.db");
 }
 
 domain::lexical_store open_local_index(context& ctx) {

@@ -7,11 +7,16 @@
 
 #include <filesystem>
 #include <memory>
+#include <string_view>
 
 #include "context.hpp"
 #include "patina/domain/lexical_store.hpp"
 
 namespace patina::cli {
+
+// A file of the project's beside the database at `database_path`, named `name`
+// for a project's `.patina/patina.db`, else `<stem>.<name>`.
+std::filesystem::path beside_database(const std::filesystem::path& database_path, std::string_view name);
 
 // The sidecar of the database at `database_path`.
 std::filesystem::path local_index_path(const std::filesystem::path& database_path);
