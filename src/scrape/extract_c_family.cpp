@@ -182,7 +182,8 @@ class c_walker final : public walker_base {
         cur = field(cur, "declarator");
         continue;
       }
-      if (is_name_like(cur)) return cur;
+      // A zero-width name is one error recovery made up (MISSING): nothing is declared.
+      if (is_name_like(cur)) return ts_node_start_byte(cur) == ts_node_end_byte(cur) ? TSNode{} : cur;
       if (is_wrapping_declarator(cur)) {
         cur = inner_declarator(cur);
         continue;
@@ -544,13 +545,16 @@ class c_walker final : public walker_base {
       std::uint32_t first_variable = no_symbol;
       for (TSNode d : declarators) {
         const function_shape f = find_function(d);
+        // `int a,\n    b;`: each declarator after the first starts on its own line.
+        decl_head own = h;
+        if (!ts_node_eq(d, declarators.front())) own.start_row = start_row(d);
         if (f.found && h.doc.empty() && !multi) {
           decl_head documented = h;
           documented.doc = trailing_doc(n);
           add_function(n, d, f, false, documented, facts, multi);
         } else if (f.found) {
           add_function(n, d, f, false, h, facts, multi);
-        } else if (const std::uint32_t idx = add_variable(n, d, !multi, h, facts); first_variable == no_symbol) {
+        } else if (const std::uint32_t idx = add_variable(n, d, !multi, own, facts); first_variable == no_symbol) {
           first_variable = idx;
         }
       }
@@ -611,7 +615,8 @@ class c_walker final : public walker_base {
     s.flags.is_const = is_const;
     s.flags.is_declaration = facts.is_extern && !is(d, "init_declarator");
     s.start_line = h.start_row + 1;
-    s.end_line = end_row(n) + 1;
+    // In a declaration listing several, each ends with its own declarator.
+    s.end_line = (whole_signature ? end_row(n) : std::max(end_row(d), h.start_row)) + 1;
     s.doc = h.doc;
     if (whole_signature) {
       const std::uint32_t start = h.wrapper != nullptr ? h.wrapper->sig_start : ts_node_start_byte(n);
@@ -680,7 +685,11 @@ class c_walker final : public walker_base {
   bool on_type(TSNode n, std::uint16_t role) {
     const TSNode body = field(n, "body");
     if (ts_node_is_null(body)) return false;  // a use or forward declaration
-    const TSNode name_node = field(n, "name");
+    TSNode name_node = field(n, "name");
+    // Error recovery may invent a name (a zero-width MISSING node): that type is anonymous.
+    if (!ts_node_is_null(name_node) && ts_node_start_byte(name_node) == ts_node_end_byte(name_node)) {
+      name_node = TSNode{};
+    }
     const frame* w = wrapper();
     const bool from_typedef = ts_node_is_null(name_node) && w != nullptr && !w->alias_name.empty();
     const std::uint16_t kind_code = role == r_class ? k_class : role == r_union ? k_union : role == r_enum ? k_enum : k_struct;
@@ -702,8 +711,17 @@ class c_walker final : public walker_base {
     }
     decl_head h = head(n);
     symbol s;
-    s.name = from_typedef ? w->alias_name : collapse(text(name_node));
-    s.qualified_name = qualify(s.name);
+    if (from_typedef) {
+      s.name = w->alias_name;
+      s.qualified_name = qualify(s.name);
+    } else {
+      // `struct hash<bool>` (a specialization) is `hash`; `class Outer::Inner {` (defined
+      // out of its class) is `Inner`, qualified as written, template arguments removed.
+      const std::string written = strip_angle_groups(remove_spaces(text(name_node)));
+      const auto sep = written.rfind("::");
+      s.name = sep == std::string::npos ? written : written.substr(sep + 2);
+      s.qualified_name = qualify(starts_with(written, "::") ? written.substr(2) : written);
+    }
     s.kind = role == r_class   ? symbol_kind::class_
              : role == r_union ? symbol_kind::union_
              : role == r_enum  ? symbol_kind::enum_
@@ -951,8 +969,57 @@ std::optional<std::string> without_decoration_macros(std::string_view source) {
            });
   };
 
+  auto keyword_is = [&](std::size_t k, std::string_view w) { return k < tokens.size() && tokens[k].word && text(k) == w; };
+  // Whether token k is the only token on its line (a comment may follow it).
+  auto alone_on_line = [&](std::size_t k) {
+    for (std::size_t b = tokens[k].start; b > 0 && source[b - 1] != '\n'; --b)
+      if (source[b - 1] != ' ' && source[b - 1] != '\t') return false;
+    for (std::size_t b = tokens[k].end; b < n && source[b] != '\n'; ++b) {
+      if (source[b] == '/' && b + 1 < n && (source[b + 1] == '/' || source[b + 1] == '*')) return true;
+      if (source[b] != ' ' && source[b] != '\t' && source[b] != '\r') return false;
+    }
+    return true;
+  };
+  // Names declared as classes or structs in the file: `MACRO Name(` with such a name is a
+  // constructor behind a specifier macro (`PROTOBUF_CONSTEXPR Any()`).
+  std::unordered_set<std::string_view> class_names;
+  for (std::size_t k = 0; k + 1 < tokens.size(); ++k) {
+    if ((keyword_is(k, "class") || keyword_is(k, "struct")) && identifier(k + 1)) class_names.insert(text(k + 1));
+  }
+
   for (std::size_t k = 0; k < tokens.size(); ++k) {
     if (!identifier(k)) continue;
+    if (all_caps(k)) {
+      // `class PROTOBUF_EXPORT Any final : public Message {`: an export macro between the
+      // class key and the name.
+      const bool class_key = k > 0 && (keyword_is(k - 1, "class") || keyword_is(k - 1, "struct") ||
+                                       keyword_is(k - 1, "union")) && identifier(k + 1);
+      // `PROTOBUF_NAMESPACE_OPEN` on a line of its own between declarations (a macro that
+      // opens or closes a scope, or stands for a whole declaration).
+      const bool statement_start = k == 0 || punct(k - 1, ';') || punct(k - 1, '{') || punct(k - 1, '}');
+      const bool statement = alone_on_line(k) && statement_start && (k + 1 == tokens.size() || tokens[k + 1].word);
+      // `explicit MACRO Name(` and `MACRO Name(` / `MACRO Name::Name(` for a class `Name`.
+      const bool constructor =
+          identifier(k + 1) &&
+          ((k > 0 && keyword_is(k - 1, "explicit") && punct(k + 2, '(')) ||
+           (class_names.count(text(k + 1)) != 0 &&
+            (punct(k + 2, '(') || (punct(k + 2, ':') && punct(k + 3, ':') && k + 4 < tokens.size() &&
+                                   text(k + 4) == text(k + 1) && punct(k + 5, '(')))));
+      // `PROTOBUF_NDEBUG_INLINE const std::string* f() const PROTOBUF_RETURNS_NONNULL {`:
+      // specifier macros before a declaration's specifiers, attribute macros after its
+      // declarator.
+      const bool before_specifier =
+          (statement_start || punct(k - 1, '>')) && k + 1 < tokens.size() && tokens[k + 1].word &&
+          (text(k + 1) == "const" || text(k + 1) == "constexpr" || text(k + 1) == "virtual" ||
+           text(k + 1) == "explicit" || text(k + 1) == "inline" || text(k + 1) == "friend" ||
+           text(k + 1) == "template" || text(k + 1) == "typename");
+      const bool after_declarator = k > 0 && (punct(k - 1, ')') || keyword_is(k - 1, "const")) &&
+                                    (punct(k + 1, '{') || punct(k + 1, ';'));
+      if (class_key || statement || constructor || before_specifier || after_declarator) {
+        blank(tokens[k].start, tokens[k].end);
+        continue;
+      }
+    }
     const bool after_word = k > 0 && (identifier(k - 1) || (tokens[k - 1].word && type_keywords.count(text(k - 1)) != 0));
     // `int f OF((int a));`: a K&R prototype wrapper, whose outer parentheses go too.
     if (all_caps(k) && k > 0 && identifier(k - 1) && punct(k + 1, '(') && punct(k + 2, '(')) {
@@ -975,7 +1042,10 @@ std::optional<std::string> without_decoration_macros(std::string_view source) {
     // Nor are three words in a row, or two before a `*` (`int ZEXPORT f`, `state FAR *s`,
     // `ZEXTERN uLong f`).
     const bool between_words = all_caps(k) && after_word && (identifier(k + 1) || punct(k + 1, '*'));
-    const bool leading = all_caps(k) && !after_word && identifier(k + 1) && (identifier(k + 2) || punct(k + 2, '*'));
+    // Not after `extern`/`static`: there the first word is the type (`extern ZPOS64_T ZEXPORT f`).
+    const bool after_storage = k > 0 && tokens[k - 1].word && storage_keywords.count(text(k - 1)) != 0;
+    const bool leading = all_caps(k) && !after_word && !after_storage && identifier(k + 1) &&
+                         (identifier(k + 2) || punct(k + 2, '*'));
     if (before_keyword || between_words || leading) blank(tokens[k].start, tokens[k].end);
   }
   if (out.empty()) return std::nullopt;

@@ -410,9 +410,11 @@ class js_walker final : public walker_base {
     if (ts_node_is_null(name) || !is(name, "identifier")) return;  // destructuring: not symbols
     const TSNode value = field(n, "value");
     if (!ts_node_is_null(value) && is(value, "call_expression") && is_require(value)) return;  // an import
-    const decl_head h = head(n);
+    decl_head h = head(n);
     const std::uint32_t flags = w->wrapper_flags;
     const bool multi = (flags & w_multi) != 0;
+    // `var a = 1,\n    b = 2;`: each declarator after the first starts on its own line.
+    if (multi && !first_declarator(n)) h.start_row = start_row(n);
     const bool is_public = (flags & w_exported) != 0;
     const std::string keyword = w->alias_name;
     const std::uint32_t start = w->sig_start;
@@ -442,6 +444,13 @@ class js_walker final : public walker_base {
     std::string q = s.qualified_name;
     const std::uint32_t idx = add_symbol(std::move(s));
     push_scope(idx, scope_type::function, std::move(q), {});
+  }
+
+  static bool first_declarator(TSNode n) {
+    for (TSNode p = ts_node_prev_named_sibling(n); !ts_node_is_null(p); p = ts_node_prev_named_sibling(p)) {
+      if (is(p, "variable_declarator")) return false;
+    }
+    return true;
   }
 
   bool is_require(TSNode call) const {

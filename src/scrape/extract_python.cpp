@@ -1,4 +1,6 @@
 // Python extraction.
+#include <algorithm>
+#include <cctype>
 #include <unordered_set>
 
 #include "extract_common.hpp"
@@ -384,11 +386,30 @@ class python_walker final : public walker_base {
   }
 };
 
+// The part of `path` that can name a module: what follows the last folder whose name is
+// not a Python identifier (`python-stdlib/python3.11/asyncio/tasks.py` is `asyncio/tasks.py`):
+// such a folder cannot be a package, and a dot in it would read as a separator.
+std::string_view importable_path(std::string_view path) {
+  const auto is_identifier = [](std::string_view part) {
+    if (part.empty() || std::isdigit(static_cast<unsigned char>(part.front())) != 0) return false;
+    return std::all_of(part.begin(), part.end(), [](char c) {
+      return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '_' || static_cast<unsigned char>(c) >= 0x80;
+    });
+  };
+  std::size_t keep = 0;
+  std::size_t from = 0;
+  for (std::size_t slash = path.find('/'); slash != std::string_view::npos; slash = path.find('/', from)) {
+    if (!is_identifier(path.substr(from, slash - from))) keep = slash + 1;
+    from = slash + 1;
+  }
+  return path.substr(keep);
+}
+
 }  // namespace
 
 void extract_python(const walk_input& in, TSNode root) {
   python_walker w(in);
-  w.run(root, module_prefix(in.lang, in.path));
+  w.run(root, module_prefix(in.lang, importable_path(in.path)));
 }
 
 }  // namespace patina::scrape::detail

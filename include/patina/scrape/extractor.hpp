@@ -7,14 +7,18 @@
 ///   (enumerators of unscoped enums live in the enclosing scope, as in the language);
 ///   out-of-line definitions keep their written qualifier (`Widget::draw` inside
 ///   `namespace geo` is `geo::Widget::draw`); C struct fields are `point::x`; anonymous
-///   namespaces add nothing (their members are not public).
+///   namespaces add nothing (their members are not public). A specialization is named
+///   after its template (`hash<bool>` is `hash`); `class Outer::Inner {` is `Inner`,
+///   qualified `Outer::Inner`.
 /// - Rust: `crate` + the module path derived from the file path (`src/a/b.rs` and
 ///   `src/a/b/mod.rs` are `crate::a::b`; `src/lib.rs`, `src/main.rs`, `src/bin/*` and files
 ///   outside `src/` are crate roots) + in-file `mod`s + the impl's type:
 ///   `crate::a::b::Cache::new`; trait impl members use Rust's qualified path syntax,
 ///   `<crate::a::b::Event as Display>::fmt`, so two impls' `fmt` stay distinct.
 /// - Python: the module path derived from the file path (`pkg/mod.py` is `pkg.mod`,
-///   `pkg/__init__.py` is `pkg`, a leading `src/` is dropped) + classes and functions.
+///   `pkg/__init__.py` is `pkg`, a leading `src/` is dropped; folders up to the last one
+///   whose name is not a Python identifier are dropped too, so
+///   `lib/python3.11/asyncio/tasks.py` is `asyncio.tasks`) + classes and functions.
 /// - Go: the package name + the receiver type: `store.Widget.Draw`.
 /// - Java: the package + classes: `com.example.shapes.Shape.area`.
 /// - JavaScript/TypeScript: in-file scopes only (classes, namespaces): `Box.area`.
@@ -57,8 +61,9 @@ namespace patina::scrape {
 /// otherwise keep the facts of the old extractor). Bump it whenever the facts
 /// extracted from the same bytes change, or the ids derived from them (3: row ids
 /// grouped by file, and the words of bodies; a full rescan replaces every replica's
-/// rows of the old scheme).
-inline constexpr int extraction_version = 3;
+/// rows of the old scheme; 4: C/C++ declaration macros, specialization names, line
+/// ranges of declaration lists, Python module paths).
+inline constexpr int extraction_version = 4;
 
 /// Limits that keep extraction bounded on hostile input.
 struct extract_options {

@@ -678,5 +678,120 @@ TEST(ScrapeExtract, CMacroDecoratedDefinitionsAfterConditionalInBody) {
   EXPECT_EQ(got, expected);
 }
 
+// Protobuf's style: macros that open namespaces on lines of their own, export macros
+// between `class` and the name, specifier macros before constructors and declarations,
+// attribute macros after a declarator. The class keeps its members.
+TEST(ScrapeExtract, CppDeclarationMacrosKeepTheClass) {
+  const std::string h =
+      "PROTOBUF_NAMESPACE_OPEN\n"
+      "class PROTOBUF_EXPORT Any final : public Message {\n"
+      " public:\n"
+      "  PROTOBUF_CONSTEXPR Any();\n"
+      "  explicit PROTOBUF_CONSTEXPR Any(int x);\n"
+      "  PROTOBUF_NDEBUG_INLINE const int* get() const PROTOBUF_RETURNS_NONNULL { return p_; }\n"
+      "  enum : int {\n"
+      "    kValueFieldNumber = 2,\n"
+      "  };\n"
+      " private:\n"
+      "  const int* p_;\n"
+      "  template <typename T> PROTOBUF_NODISCARD typename T::type* release();\n"
+      "};\n"
+      "PROTOBUF_NAMESPACE_CLOSE\n";
+  extractor ex;
+  const file_facts f = ex.extract("any.pb.h", language::cpp, h);
+  test::expect_symbols(f.symbols, {
+      sb(k::class_, "Any", "Any", 2, 13, "class PROTOBUF_EXPORT Any final : public Message").pub(),
+      sb(k::constructor, "Any::Any", "Any", 4, 4, "PROTOBUF_CONSTEXPR Any()").parent(0).pub().decl(),
+      sb(k::constructor, "Any::Any", "Any", 5, 5, "explicit PROTOBUF_CONSTEXPR Any(int x)").parent(0).params({{"x", "int"}}).pub().decl(),
+      sb(k::method, "Any::get", "get", 6, 6, "const int* get() const PROTOBUF_RETURNS_NONNULL").parent(0).ret("const int *").pub().cnst(),
+      sb(k::enum_member, "Any::kValueFieldNumber", "kValueFieldNumber", 8, 8, "kValueFieldNumber = 2").parent(0).pub().cnst(),
+      sb(k::field, "Any::p_", "p_", 11, 11, "const int* p_").parent(0),
+      sb(k::method, "Any::release", "release", 12, 12, "template <typename T> PROTOBUF_NODISCARD typename T::type* release()").parent(0).ret("typename T::type *").decl().generic(1),
+  });
+}
+
+// A specialization is named after its template; a nested class defined outside its
+// class is named by its own name and qualified as written; neither keeps an empty name.
+TEST(ScrapeExtract, CppSpecializationsAndOutOfClassNestedTypes) {
+  const std::string cc =
+      "namespace g {\n"
+      "template <> struct hash<bool> {\n"
+      "  int operator()(bool b) const { return b; }\n"
+      "};\n"
+      "class Outer::Inner {\n"
+      " public:\n"
+      "  void f();\n"
+      "};\n"
+      "}\n";
+  extractor ex;
+  const file_facts f = ex.extract("t.cc", language::cpp, cc);
+  test::expect_symbols(f.symbols, {
+      sb(k::namespace_, "g", "g", 1, 9, "namespace g").pub(),
+      sb(k::struct_, "g::hash", "hash", 2, 4, "template <> struct hash<bool>").parent(0).pub(),
+      sb(k::method, "g::hash::operator()", "operator()", 3, 3, "int operator()(bool b) const").parent(1).params({{"b", "bool"}}).ret("int").pub().cnst(),
+      sb(k::class_, "g::Outer::Inner", "Inner", 5, 8, "class Outer::Inner").parent(0).pub(),
+      sb(k::method, "g::Outer::Inner::f", "f", 7, 7, "void f()").parent(3).ret("void").pub().decl(),
+  });
+}
+
+// `extern TYPE MACRO f OF((...))`: the word after `extern` is the type, kept; and a name
+// the parser made up while recovering from an error is no symbol.
+TEST(ScrapeExtract, CExternTypeBeforeDeclarationMacro) {
+  const std::string h =
+      "extern ZPOS64_T ZEXPORT unztell64 OF((unzFile file));\n"
+      "enum : int {\n"
+      "  kA = 1,\n"
+      "};\n";
+  const file_facts f = extract_c("unzip.h", h);
+  std::vector<std::tuple<std::string, std::string, std::uint32_t>> got;
+  for (const symbol& s : f.symbols) got.emplace_back(std::string(to_string(s.kind)), s.qualified_name, s.start_line);
+  const std::vector<std::tuple<std::string, std::string, std::uint32_t>> expected = {
+      {"function", "unztell64", 1}, {"enum_member", "kA", 3}};
+  EXPECT_EQ(got, expected);
+  for (const symbol& s : f.symbols) EXPECT_FALSE(s.name.empty()) << test::describe(s);
+}
+
+// A declaration listing several names over several lines: each name has its own lines.
+TEST(ScrapeExtract, EachDeclaratorOfAListHasItsOwnLines) {
+  const std::string c =
+      "struct s {\n"
+      "  int a,\n"
+      "      b;\n"
+      "};\n"
+      "static int x = 1,\n"
+      "           y = 2;\n";
+  const file_facts f = extract_c("l.c", c);
+  std::vector<std::tuple<std::string, std::uint32_t, std::uint32_t>> got;
+  for (const symbol& s : f.symbols) got.emplace_back(s.qualified_name, s.start_line, s.end_line);
+  const std::vector<std::tuple<std::string, std::uint32_t, std::uint32_t>> expected = {
+      {"s", 1, 4}, {"s::a", 2, 2}, {"s::b", 3, 3}, {"x", 5, 5}, {"y", 6, 6}};
+  EXPECT_EQ(got, expected);
+
+  extractor ex;
+  const std::string js =
+      "/** Tags. */\n"
+      "var argsTag = '[object Arguments]',\n"
+      "    arrayTag = '[object Array]';\n";
+  const file_facts j = ex.extract("tags.js", language::javascript, js);
+  test::expect_symbols(j.symbols, {
+      sb(k::variable, "argsTag", "argsTag", 2, 2, "var argsTag = '[object Arguments]'").doc("Tags."),
+      sb(k::variable, "arrayTag", "arrayTag", 3, 3, "var arrayTag = '[object Array]'").doc("Tags."),
+  });
+}
+
+// Folders that cannot be Python packages (`python3.11`, `my-lib`) are not part of the
+// module path: a dot in one would read as a separator.
+TEST(ScrapeExtract, PythonModulePathStartsAfterNonIdentifierFolders) {
+  extractor ex;
+  const std::string py = "class Task:\n    def step(self):\n        pass\n";
+  const file_facts f = ex.extract("python-stdlib/python3.11/asyncio/tasks.py", language::python, py);
+  ASSERT_EQ(f.symbols.size(), 2u);
+  EXPECT_EQ(f.symbols[0].qualified_name, "asyncio.tasks.Task");
+  EXPECT_EQ(f.symbols[1].qualified_name, "asyncio.tasks.Task.step");
+  const file_facts g = ex.extract("my-lib/src/pkg/__init__.py", language::python, "def f():\n    pass\n");
+  ASSERT_EQ(g.symbols.size(), 1u);
+  EXPECT_EQ(g.symbols[0].qualified_name, "pkg.f");
+}
+
 }  // namespace
 }  // namespace patina::scrape
