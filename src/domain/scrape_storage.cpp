@@ -339,48 +339,220 @@ namespace {
 constexpr const char* callable_condition =
     "kind IN ('function', 'method', 'constructor', 'macro', 'class', 'struct') AND (flags & 128) = 0";
 
+// Languages whose code calls each other's definitions directly.
+std::string_view language_family(std::string_view language) {
+  if (language == "cpp") return "c";
+  if (language == "typescript" || language == "tsx") return "javascript";
+  return language;
+}
+
+bool is_word_char(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '$' ||
+         static_cast<unsigned char>(c) >= 0x80;
+}
+
+// `Foo<T, U>` -> `Foo` (trailing template arguments, nested ones included).
+std::string_view without_trailing_angles(std::string_view s) {
+  if (s.empty() || s.back() != '>') return s;
+  int depth = 0;
+  for (std::size_t i = s.size(); i-- > 0;) {
+    if (s[i] == '>') ++depth;
+    if (s[i] == '<' && --depth == 0) return s.substr(0, i);
+  }
+  return s;
+}
+
+// The last component of a scope: `Cache` for `crate::a::Cache`, `Event` for
+// `<crate::a::Event as Display>` (a Rust trait impl), `Widget` for `store.Widget`.
+std::string_view last_component(std::string_view scope) {
+  if (scope.size() > 1 && scope.front() == '<' && scope.back() == '>') {
+    scope = scope.substr(1, scope.size() - 2);
+    if (const auto as = scope.find(" as "); as != std::string_view::npos) scope = scope.substr(0, as);
+  }
+  scope = without_trailing_angles(scope);
+  std::size_t cut = 0;
+  for (std::size_t i = 0; i < scope.size(); ++i) {
+    if (scope[i] == '.' || scope[i] == ':' || scope[i] == '>') cut = i + 1;
+  }
+  return scope.substr(cut);
+}
+
+// What a written callee says about its target, from the text before its simple name.
+struct written_qualifier {
+  enum class shape { none, own, named, expression } kind = shape::none;
+  std::string_view name;  // shape::named: the qualifier's last component
+  bool is_path = false;   // `::`: a type, namespace or module, never a variable
+};
+
+written_qualifier qualifier_of(std::string_view callee, std::string_view simple) {
+  written_qualifier q;
+  while (!callee.empty() && (callee.back() == '!' || callee.back() == ' ')) callee.remove_suffix(1);
+  if (callee.size() <= simple.size()) return q;
+  std::string_view scope = callee.substr(0, callee.size() - simple.size());
+  std::size_t seps = 0;
+  while (!scope.empty() && (scope.back() == '.' || scope.back() == ':' || scope.back() == '>' ||
+                            scope.back() == '-' || scope.back() == '?')) {
+    if (scope.back() == ':') q.is_path = true;
+    scope.remove_suffix(1);
+    ++seps;
+  }
+  if (seps == 0 || scope.empty()) return q;  // `new Foo`, or a bare name
+  scope = without_trailing_angles(scope);
+  if (scope.empty() || !is_word_char(scope.back())) {
+    q.kind = written_qualifier::shape::expression;  // `f(x).replace`, `a[i].m`, `new T() {}.m`
+    return q;
+  }
+  std::size_t start = scope.size();
+  while (start > 0 && is_word_char(scope[start - 1])) --start;
+  q.name = scope.substr(start);
+  if (start > 0 && scope[start - 1] != '.' && scope[start - 1] != ':' && scope[start - 1] != '>') {
+    q.kind = written_qualifier::shape::expression;  // `a + b.m`, `(x).m`
+    return q;
+  }
+  static const std::unordered_set<std::string_view> own_words = {"self", "this", "Self", "cls", "super", "crate",
+                                                                 "base"};
+  q.kind = own_words.count(q.name) != 0 ? written_qualifier::shape::own : written_qualifier::shape::named;
+  return q;
+}
+
+struct callable {
+  std::int64_t id = 0;
+  std::int64_t file_id = 0;
+  std::string family;
+  std::string parent;  // last component of its scope
+  bool is_method = false;
+};
+
+std::string directory_of(std::string_view path) {
+  const auto slash = path.rfind('/');
+  return slash == std::string_view::npos ? std::string() : std::string(path.substr(0, slash));
+}
+
 }  // namespace
 
 db::statement select_callables() {
-  return {std::string("SELECT id, file_id, name FROM symbols WHERE ") + callable_condition, {}};
+  return {std::string("SELECT id, file_id, name, qualified_name, kind, language FROM symbols WHERE ") +
+              callable_condition,
+          {}};
 }
 
-std::vector<db::statement> resolve_call_statements(const db::query_result& callables) {
-  // name -> its definitions (id, file id). A name with one definition resolves every
-  // call of it; with several, a call resolves only when the caller's own file holds
-  // exactly one of them. One statement per name, each touching only the calls of
-  // that name (index calls_callee_simple) and writing only rows that change, so the
-  // cost grows with the number of calls, not calls x definitions.
-  std::unordered_map<std::string, std::vector<std::pair<std::int64_t, std::int64_t>>> by_name;
-  by_name.reserve(callables.rows.size());
-  for (const auto& row : callables.rows) {
-    by_name[as_text(row.at(2))].emplace_back(as_int(row.at(0)), as_int(row.at(1)));
-  }
-  std::vector<db::statement> out;
-  out.reserve(by_name.size() + 1);
-  // Calls whose target is gone or no longer a callable definition.
-  out.push_back({std::string("UPDATE calls SET callee_id = NULL WHERE callee_id IS NOT NULL AND callee_id NOT IN "
-                             "(SELECT id FROM symbols WHERE ") +
-                     callable_condition + ")",
-                 {}});
-  for (auto& [name, defs] : by_name) {
-    if (defs.size() == 1) {
-      out.push_back({"UPDATE calls SET callee_id = ?1 WHERE callee_simple = ?2 AND callee_id IS NOT ?1",
-                     {defs.front().first, name}});
-      continue;
+db::statement select_call_files() { return {"SELECT id, language, path FROM files", {}}; }
+
+db::statement select_calls_page(std::int64_t after_id, std::size_t limit) {
+  return {"SELECT id, file_id, callee_name, callee_simple, callee_id FROM calls WHERE id > ?1 ORDER BY id LIMIT ?2",
+          {after_id, static_cast<std::int64_t>(limit)}};
+}
+
+struct call_resolver::state {
+  std::unordered_map<std::string, std::vector<callable>> by_name;
+  struct file_info {
+    std::string family;
+    std::string directory;
+  };
+  std::unordered_map<std::int64_t, file_info> files;
+  std::unordered_map<std::int64_t, std::string> directories_of_callables;  // file id -> folder
+  // New target (0: none) -> the calls that must point there.
+  std::map<std::int64_t, std::vector<std::int64_t>> changed;
+
+  std::int64_t resolve(std::int64_t file_id, std::string_view callee, std::string_view simple) const {
+    const auto defs = by_name.find(std::string(simple));
+    if (defs == by_name.end()) return 0;
+    const auto caller = files.find(file_id);
+    if (caller == files.end()) return 0;
+    const written_qualifier q = qualifier_of(callee, simple);
+    std::vector<const callable*> candidates;
+    for (const callable& c : defs->second) {
+      if (c.family != caller->second.family) continue;
+      if (q.kind == written_qualifier::shape::expression && !c.is_method) continue;
+      candidates.push_back(&c);
     }
-    // Several definitions: start from unresolved, then resolve inside each file that
-    // holds exactly one.
-    out.push_back({"UPDATE calls SET callee_id = NULL WHERE callee_simple = ?1 AND callee_id IS NOT NULL", {name}});
-    std::sort(defs.begin(), defs.end(), [](const auto& a, const auto& b) { return a.second < b.second; });
-    for (std::size_t i = 0; i < defs.size();) {
-      std::size_t j = i + 1;
-      while (j < defs.size() && defs[j].second == defs[i].second) ++j;
-      if (j - i == 1) {
-        out.push_back({"UPDATE calls SET callee_id = ?1 WHERE callee_simple = ?2 AND file_id = ?3",
-                       {defs[i].first, name, defs[i].second}});
+    if (q.kind == written_qualifier::shape::named) {
+      std::vector<const callable*> members;
+      for (const callable* c : candidates) {
+        if (c->parent == q.name) members.push_back(c);
       }
-      i = j;
+      const bool type_like = q.is_path || (!q.name.empty() && q.name.front() >= 'A' && q.name.front() <= 'Z');
+      // A lower-case `x.f` may name a variable, whose type the index does not know.
+      if (!members.empty() || type_like) candidates = std::move(members);
+    }
+    if (candidates.size() == 1) return candidates.front()->id;
+    if (candidates.empty()) return 0;
+    const auto only = [&](auto&& keep) -> std::int64_t {
+      const callable* found = nullptr;
+      for (const callable* c : candidates) {
+        if (!keep(*c)) continue;
+        if (found != nullptr) return -1;
+        found = c;
+      }
+      return found == nullptr ? 0 : found->id;
+    };
+    const std::int64_t in_file = only([&](const callable& c) { return c.file_id == file_id; });
+    if (in_file != 0) return in_file > 0 ? in_file : 0;
+    const std::int64_t in_folder = only([&](const callable& c) {
+      const auto f = files.find(c.file_id);
+      return f != files.end() && f->second.directory == caller->second.directory;
+    });
+    return in_folder > 0 ? in_folder : 0;
+  }
+};
+
+call_resolver::call_resolver(const db::query_result& callables, const db::query_result& files)
+    : state_(std::make_unique<state>()) {
+  for (const auto& row : files.rows) {
+    state_->files[as_int(row.at(0))] = {std::string(language_family(as_text(row.at(1)))),
+                                        directory_of(as_text(row.at(2)))};
+  }
+  for (const auto& row : callables.rows) {
+    callable c;
+    c.id = as_int(row.at(0));
+    c.file_id = as_int(row.at(1));
+    const std::string name = as_text(row.at(2));
+    const std::string qualified = as_text(row.at(3));
+    const std::string kind = as_text(row.at(4));
+    c.family = std::string(language_family(as_text(row.at(5))));
+    c.is_method = kind == "method" || kind == "constructor";
+    if (qualified.size() > name.size() && qualified.compare(qualified.size() - name.size(), name.size(), name) == 0) {
+      std::string_view scope(qualified.data(), qualified.size() - name.size());
+      while (!scope.empty() && (scope.back() == '.' || scope.back() == ':')) scope.remove_suffix(1);
+      c.parent = std::string(last_component(scope));
+    }
+    state_->by_name[name].push_back(std::move(c));
+  }
+}
+
+call_resolver::call_resolver(call_resolver&&) noexcept = default;
+call_resolver& call_resolver::operator=(call_resolver&&) noexcept = default;
+call_resolver::~call_resolver() = default;
+
+std::optional<std::int64_t> call_resolver::add_page(const db::query_result& calls) {
+  if (calls.rows.empty()) return std::nullopt;
+  for (const auto& row : calls.rows) {
+    const std::int64_t id = as_int(row.at(0));
+    const std::int64_t target = state_->resolve(as_int(row.at(1)), as_text(row.at(2)), as_text(row.at(3)));
+    const std::int64_t current = as_int(row.at(4));  // NULL reads as 0
+    if (target != current) state_->changed[target].push_back(id);
+  }
+  return as_int(calls.rows.back().at(0));
+}
+
+std::vector<db::statement> call_resolver::statements() const {
+  constexpr std::size_t ids_per_statement = 500;
+  std::vector<db::statement> out;
+  for (const auto& [target, ids] : state_->changed) {
+    for (std::size_t i = 0; i < ids.size(); i += ids_per_statement) {
+      const std::size_t n = std::min(ids_per_statement, ids.size() - i);
+      db::statement st;
+      st.sql = "UPDATE calls SET callee_id = ?1 WHERE id IN (";
+      for (std::size_t k = 0; k < n; ++k) st.sql += (k == 0 ? "?" : ", ?") + std::to_string(k + 2);
+      st.sql += ")";
+      st.params.reserve(n + 1);
+      if (target == 0) {
+        st.params.emplace_back();
+      } else {
+        st.params.emplace_back(target);
+      }
+      for (std::size_t k = 0; k < n; ++k) st.params.emplace_back(ids[i + k]);
+      out.push_back(std::move(st));
     }
   }
   return out;

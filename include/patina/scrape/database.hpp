@@ -8,14 +8,17 @@
 /// .gitignore), parses files on all cores, and writes through the one database
 /// connection in batched transactions; only files whose content hash changed are
 /// parsed again, files gone from the tree lose their rows, and call edges are
-/// resolved to symbols when the callee's name matches exactly one definition.
+/// resolved to the one definition their callee denotes in the caller's language,
+/// if there is exactly one (rules: detail::call_resolver).
 ///
 /// Failure semantics: a file that cannot be read or parsed never stops a scrape
 /// (it is recorded as skipped or partial); a database failure does, and what was
 /// committed before it stays (the next scrape continues from there).
 ///
 /// Thread safety: borrows the database; as thread-safe as the database. The
-/// database must outlive the object.
+/// database must outlive the object. Two scrapes of one database must not run at
+/// the same time (each diffs the tree against the index it read first); the CLI
+/// serialises them with a lock file.
 #pragma once
 
 #include <chrono>
@@ -23,6 +26,7 @@
 #include <cstddef>
 #include <exception>
 #include <filesystem>
+#include <limits>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -97,8 +101,16 @@ class Database {
     if (options.committed) options.committed();
     if (session.calls_changed()) {
       const auto callables_q = detail::select_callables();
-      const auto callables = db_.query(callables_q.sql, callables_q.params);
-      db_.execute_batch(detail::resolve_call_statements(callables));
+      const auto files_q = detail::select_call_files();
+      detail::call_resolver resolver(db_.query(callables_q.sql, callables_q.params),
+                                     db_.query(files_q.sql, files_q.params));
+      for (auto after = std::numeric_limits<std::int64_t>::min();;) {
+        const auto page_q = detail::select_calls_page(after, calls_per_page);
+        const auto last = resolver.add_page(db_.query(page_q.sql, page_q.params));
+        if (!last) break;
+        after = *last;
+      }
+      db_.execute_batch(resolver.statements());
     }
     drop_orphan_vectors();
     return finish(session, *summary, started);
@@ -219,8 +231,18 @@ class Database {
     if (options.committed) options.committed();
     if (session.calls_changed()) {
       const auto callables_q = detail::select_callables();
-      const auto callables = co_await db_.query(callables_q.sql, callables_q.params);
-      const auto resolving = detail::resolve_call_statements(callables);
+      const auto files_q = detail::select_call_files();
+      auto callables = co_await db_.query(callables_q.sql, callables_q.params);
+      auto files = co_await db_.query(files_q.sql, files_q.params);
+      detail::call_resolver resolver(callables, files);
+      for (auto after = std::numeric_limits<std::int64_t>::min();;) {
+        const auto page_q = detail::select_calls_page(after, calls_per_page);
+        const auto page = co_await db_.query(page_q.sql, page_q.params);
+        const auto last = resolver.add_page(page);
+        if (!last) break;
+        after = *last;
+      }
+      const auto resolving = resolver.statements();
       co_await db_.execute_batch(resolving);
     }
     co_await drop_orphan_vectors();
@@ -263,6 +285,8 @@ class Database {
 
  private:
   static constexpr std::size_t max_waiting = 2;
+  // Calls read per query while resolving them: bounds the memory of the last step.
+  static constexpr std::size_t calls_per_page = 50'000;
 
   /// Back-pressure between the scan thread (acquire) and the writer (release).
   class handoff {

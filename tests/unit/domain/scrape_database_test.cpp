@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <map>
 #include <string>
 
 #include "backend_harness.hpp"
@@ -97,6 +98,62 @@ TEST(scrape_database, scrape_stores_symbols_and_calls) {
     auto callees = PATINA_AWAIT code.callees(main_fn[0].id);
     PATINA_ASSERT_EQ(callees.size(), 1u);
     EXPECT_EQ(callees[0].symbol_id, load[0].id);
+  });
+}
+
+// Call resolution: within the caller's language family (C with C++), narrowed by
+// the written qualifier, and preferring the caller's file, then its folder.
+TEST(scrape_database, calls_resolve_by_language_qualifier_and_place) {
+  harness h;
+  test::scratch_dir dir;
+  const fs::path root = dir.path() / "src";
+  write(root / "rs" / "state.rs",
+        "pub struct State;\nimpl State {\n    pub fn new() -> State { State }\n"
+        "    pub fn load() -> State {\n        let n = AtomicUsize::new(0);\n        State::new()\n    }\n}\n");
+  write(root / "py" / "helpers.py", "def partial():\n    pass\n\ndef other():\n    pass\n");
+  write(root / "java" / "Runner.java",
+        "class Runner {\n  void run() {\n    Helpers.partial();\n    other();\n  }\n}\n");
+  write(root / "go" / "a" / "check.go", "package a\n\nfunc check() {}\n");
+  write(root / "go" / "a" / "run.go", "package a\n\nfunc Run() {\n\tcheck()\n}\n");
+  write(root / "go" / "b" / "check.go", "package b\n\nfunc check() {}\n");
+  write(root / "js" / "lib.js",
+        "function replace(s) { return s; }\nfunction deburr(s) { return s; }\n"
+        "function clean(s) { return deburr(s).replace('a', 'b'); }\n");
+  write(root / "c" / "base.c", "int base_add(int a) { return a; }\n");
+  write(root / "cpp" / "use.cpp", "int base_add(int a);\nint use() { return base_add(1); }\n");
+  h.run([&](harness& th) -> task<void> {
+    auto db = PATINA_AWAIT th.open(th.db_path());
+    scrape::Database<database> code(db);
+    const auto opts = quiet_options();
+    PATINA_AWAIT code.scrape(root, opts);
+    // callee as written -> qualified name of its resolved target ("" when unresolved)
+    auto callees_of = [&](std::string name) -> task<std::map<std::string, std::string>> {
+      auto found = PATINA_AWAIT code.find_symbols(name);
+      std::map<std::string, std::string> out;
+      if (found.size() != 1) {
+        ADD_FAILURE() << name << ": " << found.size() << " symbols";
+        PATINA_RETURN out;
+      }
+      auto callees = PATINA_AWAIT code.callees(found[0].id);
+      for (const auto& c : callees) out[c.name] = c.symbol_id == 0 ? std::string() : c.qualified_name;
+      PATINA_RETURN out;
+    };
+    auto load = PATINA_AWAIT callees_of("crate::State::load");
+    PATINA_ASSERT_EQ(load.size(), 2u);
+    EXPECT_EQ(load["AtomicUsize::new"], "");  // not State::new: another type
+    EXPECT_EQ(load["State::new"], "crate::State::new");
+    auto run = PATINA_AWAIT callees_of("Runner.run");
+    PATINA_ASSERT_EQ(run.size(), 2u);
+    EXPECT_EQ(run["Helpers.partial"], "");  // Python's partial is another language
+    EXPECT_EQ(run["other"], "");
+    auto go_run = PATINA_AWAIT callees_of("a.Run");
+    EXPECT_EQ(go_run["check"], "a.check");  // the caller's package (folder), not b.check
+    auto clean = PATINA_AWAIT callees_of("clean");
+    EXPECT_EQ(clean["deburr"], "deburr");
+    PATINA_ASSERT_EQ(clean.count("deburr().replace"), 1u);  // arguments are not kept in the written name
+    EXPECT_EQ(clean["deburr().replace"], "");  // a method of a value, not the free function
+    auto use = PATINA_AWAIT callees_of("use");
+    EXPECT_EQ(use["base_add"], "base_add");  // C++ calling C
   });
 }
 

@@ -12,6 +12,8 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -65,11 +67,39 @@ db::statement select_extraction_version();
 bool extraction_version_current(const db::query_result& stored_version);
 db::statement record_extraction_version();
 
-// Call resolution, after a scrape's writes: the callable definitions
-// (select_callables), then the statements that point each call edge at the one
-// definition its callee name denotes (the caller's own file first), or at none.
+// Call resolution, after a scrape's writes: points each call edge at the one
+// definition its callee denotes, or at none. A candidate is a callable definition
+// of the callee's simple name in the caller's language family (C with C++, and
+// JavaScript with TypeScript). The written qualifier narrows them: `Type::f` and
+// `Type.f` only reach members of `Type` (none, when the index holds no `Type`
+// member of that name: `AtomicUsize::new` is not `State::new`), and a call on an
+// expression (`f(x).replace`) only reaches methods. Of several candidates, the one
+// in the caller's file wins, then the one in its folder (a Go package); otherwise
+// the call stays unresolved.
+//
+// Usage: load select_callables() and select_call_files(), then feed the calls
+// page by page (select_calls_page, from the last id a page returned) to add_page;
+// statements() then writes only the edges whose target changed.
 db::statement select_callables();
-std::vector<db::statement> resolve_call_statements(const db::query_result& callables);
+db::statement select_call_files();
+db::statement select_calls_page(std::int64_t after_id, std::size_t limit);
+
+class call_resolver {
+ public:
+  call_resolver(const db::query_result& callables, const db::query_result& files);
+  call_resolver(call_resolver&&) noexcept;
+  call_resolver& operator=(call_resolver&&) noexcept;
+  ~call_resolver();
+
+  // Resolves a page of calls; returns the last id of the page (the next page
+  // starts after it), or nullopt when the page is empty.
+  std::optional<std::int64_t> add_page(const db::query_result& calls);
+  std::vector<db::statement> statements() const;
+
+ private:
+  struct state;
+  std::unique_ptr<state> state_;
+};
 // Embeddings and vectors of symbols that no longer exist.
 db::statement select_orphan_symbol_embeddings();
 db::statement delete_orphan_symbol_embeddings();
