@@ -75,6 +75,16 @@ class search_cli : public ::testing::Test {
     ASSERT_EQ(scrape.exit_code, 0) << scrape.err;
   }
 
+  // src/m<N>.py for N < files, each with 400 small documented functions.
+  void python_tree(int files) {
+    fs::create_directories(dir_ / "src");
+    for (int f = 0; f < files; ++f) {
+      std::ofstream out(dir_ / "src" / ("m" + std::to_string(f) + ".py"));
+      for (int i = 0; i < 400; ++i)
+        out << "def f" << f << "_" << i << "(a, b):\n    \"\"\"Adds two numbers.\"\"\"\n    return g(a) + b\n\n";
+    }
+  }
+
   fs::path dir_;
 };
 
@@ -85,12 +95,7 @@ TEST_F(search_cli, scrape_leaves_the_lexical_index_complete) {
   auto init = patina({"init"});
   ASSERT_EQ(init.exit_code, 0) << init.err;
   const int files = 100;
-  fs::create_directories(dir_ / "src");
-  for (int f = 0; f < files; ++f) {
-    std::ofstream out(dir_ / "src" / ("m" + std::to_string(f) + ".py"));
-    for (int i = 0; i < 400; ++i)
-      out << "def f" << f << "_" << i << "(a, b):\n    \"\"\"Adds two numbers.\"\"\"\n    return g(a) + b\n\n";
-  }
+  python_tree(files);
   auto indexed = [&] {
     auto conn = patina::db::detail::connection::open(dir_ / ".patina" / "local.db").value();
     auto rows = conn.query("SELECT count(*) FROM lexical_symbols").value();
@@ -118,12 +123,7 @@ TEST_F(search_cli, scrape_leaves_the_lexical_index_complete) {
 TEST_F(search_cli, reads_during_a_scrape_see_an_intact_database) {
   auto init = patina({"init"});
   ASSERT_EQ(init.exit_code, 0) << init.err;
-  fs::create_directories(dir_ / "src");
-  for (int f = 0; f < 80; ++f) {
-    std::ofstream out(dir_ / "src" / ("m" + std::to_string(f) + ".py"));
-    for (int i = 0; i < 400; ++i)
-      out << "def f" << f << "_" << i << "(a, b):\n    \"\"\"Adds two numbers.\"\"\"\n    return g(a) + b\n\n";
-  }
+  python_tree(80);
   auto scraping = std::async(std::launch::async, [&] { return patina({"scrape", "--quiet", "src"}); });
   patina::db::detail::connection_options read_only;
   read_only.mode = patina::db::open_mode::read_only;
@@ -159,11 +159,7 @@ TEST_F(search_cli, reads_during_a_scrape_see_an_intact_database) {
 TEST_F(search_cli, a_second_scrape_waits_for_the_first) {
   auto init = patina({"init"});
   ASSERT_EQ(init.exit_code, 0) << init.err;
-  fs::create_directories(dir_ / "src");
-  for (int f = 0; f < 40; ++f) {
-    std::ofstream out(dir_ / "src" / ("m" + std::to_string(f) + ".py"));
-    for (int i = 0; i < 400; ++i) out << "def f" << f << "_" << i << "(a, b):\n    return g(a) + b\n\n";
-  }
+  python_tree(40);
   // Two at once into an empty index.
   auto first = std::async(std::launch::async, [&] { return patina({"scrape", "--quiet", "src"}); });
   auto second = patina({"scrape", "--quiet", "src"});
