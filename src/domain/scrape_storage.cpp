@@ -339,11 +339,15 @@ namespace {
 constexpr const char* callable_condition =
     "kind IN ('function', 'method', 'constructor', 'macro', 'class', 'struct') AND (flags & 128) = 0";
 
-// Languages whose code calls each other's definitions directly.
-std::string_view language_family(std::string_view language) {
-  if (language == "cpp") return "c";
-  if (language == "typescript" || language == "tsx") return "javascript";
-  return language;
+// Languages whose code calls each other's definitions directly share a family.
+std::uint8_t language_family(std::string_view language) {
+  if (language == "c" || language == "cpp") return 1;
+  if (language == "javascript" || language == "typescript" || language == "tsx") return 2;
+  if (language == "rust") return 3;
+  if (language == "python") return 4;
+  if (language == "go") return 5;
+  if (language == "java") return 6;
+  return 0;
 }
 
 bool is_word_char(char c) {
@@ -418,8 +422,8 @@ written_qualifier qualifier_of(std::string_view callee, std::string_view simple)
 struct callable {
   std::int64_t id = 0;
   std::int64_t file_id = 0;
-  std::string family;
   std::string parent;  // last component of its scope
+  std::uint8_t family = 0;
   bool is_method = false;
 };
 
@@ -430,10 +434,11 @@ std::string directory_of(std::string_view path) {
 
 }  // namespace
 
-db::statement select_callables() {
-  return {std::string("SELECT id, file_id, name, qualified_name, kind, language FROM symbols WHERE ") +
-              callable_condition,
-          {}};
+db::statement select_callables_page(std::int64_t after_id, std::size_t limit) {
+  return {std::string("SELECT id, file_id, name, qualified_name, kind IN ('method', 'constructor') FROM symbols "
+                      "WHERE id > ?1 AND ") +
+              callable_condition + " ORDER BY id LIMIT ?2",
+          {after_id, static_cast<std::int64_t>(limit)}};
 }
 
 db::statement select_call_files() { return {"SELECT id, language, path FROM files", {}}; }
@@ -446,11 +451,10 @@ db::statement select_calls_page(std::int64_t after_id, std::size_t limit) {
 struct call_resolver::state {
   std::unordered_map<std::string, std::vector<callable>> by_name;
   struct file_info {
-    std::string family;
+    std::uint8_t family = 0;
     std::string directory;
   };
   std::unordered_map<std::int64_t, file_info> files;
-  std::unordered_map<std::int64_t, std::string> directories_of_callables;  // file id -> folder
   // New target (0: none) -> the calls that must point there.
   std::map<std::int64_t, std::vector<std::int64_t>> changed;
 
@@ -496,21 +500,22 @@ struct call_resolver::state {
   }
 };
 
-call_resolver::call_resolver(const db::query_result& callables, const db::query_result& files)
-    : state_(std::make_unique<state>()) {
+call_resolver::call_resolver(const db::query_result& files) : state_(std::make_unique<state>()) {
   for (const auto& row : files.rows) {
-    state_->files[as_int(row.at(0))] = {std::string(language_family(as_text(row.at(1)))),
-                                        directory_of(as_text(row.at(2)))};
+    state_->files[as_int(row.at(0))] = {language_family(as_text(row.at(1))), directory_of(as_text(row.at(2)))};
   }
-  for (const auto& row : callables.rows) {
+}
+
+std::optional<std::int64_t> call_resolver::add_callables(const db::query_result& page) {
+  if (page.rows.empty()) return std::nullopt;
+  for (const auto& row : page.rows) {
     callable c;
     c.id = as_int(row.at(0));
     c.file_id = as_int(row.at(1));
     const std::string name = as_text(row.at(2));
     const std::string qualified = as_text(row.at(3));
-    const std::string kind = as_text(row.at(4));
-    c.family = std::string(language_family(as_text(row.at(5))));
-    c.is_method = kind == "method" || kind == "constructor";
+    c.is_method = as_int(row.at(4)) != 0;
+    if (const auto f = state_->files.find(c.file_id); f != state_->files.end()) c.family = f->second.family;
     if (qualified.size() > name.size() && qualified.compare(qualified.size() - name.size(), name.size(), name) == 0) {
       std::string_view scope(qualified.data(), qualified.size() - name.size());
       while (!scope.empty() && (scope.back() == '.' || scope.back() == ':')) scope.remove_suffix(1);
@@ -518,13 +523,14 @@ call_resolver::call_resolver(const db::query_result& callables, const db::query_
     }
     state_->by_name[name].push_back(std::move(c));
   }
+  return as_int(page.rows.back().at(0));
 }
 
 call_resolver::call_resolver(call_resolver&&) noexcept = default;
 call_resolver& call_resolver::operator=(call_resolver&&) noexcept = default;
 call_resolver::~call_resolver() = default;
 
-std::optional<std::int64_t> call_resolver::add_page(const db::query_result& calls) {
+std::optional<std::int64_t> call_resolver::add_calls(const db::query_result& calls) {
   if (calls.rows.empty()) return std::nullopt;
   for (const auto& row : calls.rows) {
     const std::int64_t id = as_int(row.at(0));

@@ -100,13 +100,17 @@ class Database {
     db_.execute_batch(pending);
     if (options.committed) options.committed();
     if (session.calls_changed()) {
-      const auto callables_q = detail::select_callables();
       const auto files_q = detail::select_call_files();
-      detail::call_resolver resolver(db_.query(callables_q.sql, callables_q.params),
-                                     db_.query(files_q.sql, files_q.params));
+      detail::call_resolver resolver(db_.query(files_q.sql, files_q.params));
       for (auto after = std::numeric_limits<std::int64_t>::min();;) {
-        const auto page_q = detail::select_calls_page(after, calls_per_page);
-        const auto last = resolver.add_page(db_.query(page_q.sql, page_q.params));
+        const auto page_q = detail::select_callables_page(after, rows_per_page);
+        const auto last = resolver.add_callables(db_.query(page_q.sql, page_q.params));
+        if (!last) break;
+        after = *last;
+      }
+      for (auto after = std::numeric_limits<std::int64_t>::min();;) {
+        const auto page_q = detail::select_calls_page(after, rows_per_page);
+        const auto last = resolver.add_calls(db_.query(page_q.sql, page_q.params));
         if (!last) break;
         after = *last;
       }
@@ -230,15 +234,20 @@ class Database {
     co_await db_.execute_batch(pending);
     if (options.committed) options.committed();
     if (session.calls_changed()) {
-      const auto callables_q = detail::select_callables();
       const auto files_q = detail::select_call_files();
-      auto callables = co_await db_.query(callables_q.sql, callables_q.params);
-      auto files = co_await db_.query(files_q.sql, files_q.params);
-      detail::call_resolver resolver(callables, files);
+      const auto files = co_await db_.query(files_q.sql, files_q.params);
+      detail::call_resolver resolver(files);
       for (auto after = std::numeric_limits<std::int64_t>::min();;) {
-        const auto page_q = detail::select_calls_page(after, calls_per_page);
+        const auto page_q = detail::select_callables_page(after, rows_per_page);
         const auto page = co_await db_.query(page_q.sql, page_q.params);
-        const auto last = resolver.add_page(page);
+        const auto last = resolver.add_callables(page);
+        if (!last) break;
+        after = *last;
+      }
+      for (auto after = std::numeric_limits<std::int64_t>::min();;) {
+        const auto page_q = detail::select_calls_page(after, rows_per_page);
+        const auto page = co_await db_.query(page_q.sql, page_q.params);
+        const auto last = resolver.add_calls(page);
         if (!last) break;
         after = *last;
       }
@@ -285,8 +294,9 @@ class Database {
 
  private:
   static constexpr std::size_t max_waiting = 2;
-  // Calls read per query while resolving them: bounds the memory of the last step.
-  static constexpr std::size_t calls_per_page = 50'000;
+  // Definitions or calls read per query while resolving calls: bounds the memory
+  // of that last step.
+  static constexpr std::size_t rows_per_page = 20'000;
 
   /// Back-pressure between the scan thread (acquire) and the writer (release).
   class handoff {

@@ -77,23 +77,25 @@ db::statement record_extraction_version();
 // in the caller's file wins, then the one in its folder (a Go package); otherwise
 // the call stays unresolved.
 //
-// Usage: load select_callables() and select_call_files(), then feed the calls
-// page by page (select_calls_page, from the last id a page returned) to add_page;
-// statements() then writes only the edges whose target changed.
-db::statement select_callables();
+// Usage: construct it from select_call_files(), feed it the definitions page by
+// page (select_callables_page from the last id the previous page returned, until
+// add_callables returns nullopt), then the calls the same way (select_calls_page,
+// add_calls); statements() then writes only the edges whose target changed.
 db::statement select_call_files();
+db::statement select_callables_page(std::int64_t after_id, std::size_t limit);
 db::statement select_calls_page(std::int64_t after_id, std::size_t limit);
 
 class call_resolver {
  public:
-  call_resolver(const db::query_result& callables, const db::query_result& files);
+  explicit call_resolver(const db::query_result& files);
   call_resolver(call_resolver&&) noexcept;
   call_resolver& operator=(call_resolver&&) noexcept;
   ~call_resolver();
 
-  // Resolves a page of calls; returns the last id of the page (the next page
-  // starts after it), or nullopt when the page is empty.
-  std::optional<std::int64_t> add_page(const db::query_result& calls);
+  // Each returns the last id of its page (the next page starts after it), or
+  // nullopt when the page is empty. All definitions must come before the calls.
+  std::optional<std::int64_t> add_callables(const db::query_result& page);
+  std::optional<std::int64_t> add_calls(const db::query_result& page);
   std::vector<db::statement> statements() const;
 
  private:
