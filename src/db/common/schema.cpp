@@ -121,6 +121,13 @@ const std::vector<migration>& all_migrations() {
        {
            "ALTER TABLE symbols ADD COLUMN body_terms TEXT NOT NULL DEFAULT ''",
        }},
+      // v5: call resolution reads the calls in id order (scrape::detail::
+      // call_resolver) and no longer looks them up by name; the index only cost
+      // writes (a full scrape of a 75 MB tree: 16.5 -> 14.5 s, 24 MB smaller).
+      {5,
+       {
+           "DROP INDEX calls_callee_file",
+       }},
   };
   return list;
 }
