@@ -240,8 +240,8 @@ task<std::vector<symbol_entry>> look_up_symbols(database& db, std::string name, 
 
 error symbol_not_found(const std::string& name) {
   return error{errc::not_found,
-               fmt::format("no symbol named '{}' in the code index; check the spelling (names are exact, "
-                           "e.g. `parse` or `ns::Widget::draw`) or run `patina scrape` first",
+               fmt::format("no symbol named '{}' in the code index; check the spelling (a name, a qualified "
+                           "name or its tail: `draw`, `ns::Widget::draw`, `Widget::draw`) or run `patina scrape` first",
                            name),
                {}};
 }

@@ -574,11 +574,18 @@ db::statement delete_orphan_symbol_embeddings() {
 }
 
 db::statement select_symbols_named(std::string_view name, std::size_t limit) {
+  // Also the tail of a qualified name at a scope boundary: `ReaderInputStream.grow`
+  // finds `com.google.common.io.ReaderInputStream.grow`, `Printer::Print` finds
+  // `google::protobuf::io::Printer::Print` (through the index of the last component).
+  // Exact matches first, then definitions before declarations.
   return {std::string("SELECT ") + std::string(symbol_columns) +
               " FROM symbols s JOIN files f ON f.id = s.file_id"
               " WHERE s.name = ?1 OR s.qualified_name = ?1"
-              " ORDER BY (s.flags & 128), f.path, s.start_line LIMIT ?2",
-          {std::string(name), static_cast<std::int64_t>(limit)}};
+              " OR (s.name = ?3 AND length(s.qualified_name) > length(?1)"
+              " AND substr(s.qualified_name, -length(?1)) = ?1"
+              " AND substr(s.qualified_name, -length(?1) - 1, 1) IN ('.', ':'))"
+              " ORDER BY s.name <> ?1 AND s.qualified_name <> ?1, (s.flags & 128), f.path, s.start_line LIMIT ?2",
+          {std::string(name), static_cast<std::int64_t>(limit), callee_simple_name(name)}};
 }
 
 db::statement select_callers(std::int64_t symbol_id) {

@@ -246,7 +246,8 @@ mcp::tool_registry mcp_tool_definitions(const mcp_code_filter_values& filters) {
                  "files, symbols and embedded items, and the embedding model.",
                  status_input, status_output, mcp::tool_hints{true, false, true, false}));
   tools.add(make("symbol", "Look up a code symbol",
-                 "Looks up a code symbol (function, class, method...) by its exact name or qualified name: where it "
+                 "Looks up a code symbol (function, class, method...) by its name, qualified name or a tail of it "
+                 "(`Class.method`, `Type::f`): where it "
                  "is defined (path:line), its signature and documentation, and optionally its callers and callees. "
                  "Use search first when you do not know the name.",
                  symbol_input, symbol_output, mcp::tool_hints{true, false, true, false}));

@@ -85,6 +85,16 @@ TEST(scrape_database, scrape_stores_symbols_and_calls) {
     EXPECT_EQ(area[0].start_line, 5u);
     EXPECT_NE(area[0].doc.find("Area of a rectangle"), std::string::npos);
 
+    // The tail of a qualified name, from a scope boundary on.
+    auto size = PATINA_AWAIT code.find_symbols("Shape::size");
+    PATINA_ASSERT_EQ(size.size(), 1u);
+    EXPECT_EQ(size[0].qualified_name, "geo::Shape::size");
+    auto partial = PATINA_AWAIT code.find_symbols("ape::size");
+    EXPECT_TRUE(partial.empty());
+    auto dotted = PATINA_AWAIT code.find_symbols("tool.load_settings");
+    PATINA_ASSERT_EQ(dotted.size(), 1u);
+    EXPECT_EQ(dotted[0].qualified_name, "tools.tool.load_settings");
+
     auto callers = PATINA_AWAIT code.callers(area[0].id);
     PATINA_ASSERT_EQ(callers.size(), 1u);
     EXPECT_EQ(callers[0].qualified_name, "geo::Shape::size");
