@@ -146,12 +146,19 @@ std::int64_t as_int(const db::value& v) {
   return 0;
 }
 
-constexpr const char* delete_file_facts[] = {
-    "DELETE FROM symbols WHERE file_id = ?1",
-    "DELETE FROM imports WHERE file_id = ?1",
-    "DELETE FROM calls WHERE file_id = ?1",
-    "DELETE FROM files WHERE id = ?1",
-};
+// Deletes a file's rows. In symbols, imports and calls they share the file's high
+// half of the id (row_ids), so a rowid range holds them all and no index on file_id
+// is needed; file_id = ?1 drops another file's rows that share the range.
+void append_delete_file_facts(std::int64_t fid, std::vector<db::statement>& out) {
+  const auto low = static_cast<std::int64_t>((static_cast<std::uint64_t>(fid) >> 32) << 32);
+  const std::int64_t high = low | std::int64_t{0xffffffff};
+  for (const char* sql : {"DELETE FROM symbols WHERE id BETWEEN ?2 AND ?3 AND file_id = ?1",
+                          "DELETE FROM imports WHERE id BETWEEN ?2 AND ?3 AND file_id = ?1",
+                          "DELETE FROM calls WHERE id BETWEEN ?2 AND ?3 AND file_id = ?1"}) {
+    out.push_back({sql, {fid, low, high}});
+  }
+  out.push_back({"DELETE FROM files WHERE id = ?1", {fid}});
+}
 
 constexpr std::string_view symbol_columns =
     "s.id, s.name, s.qualified_name, s.kind, s.language, f.path, s.start_line, s.end_line, s.signature, s.doc, "
@@ -174,8 +181,7 @@ std::string callee_simple_name(std::string_view callee) {
 void append_file_statements(const file_facts& f, std::int64_t now_ms, std::vector<db::statement>& out,
                             prior_rows prior) {
   const std::int64_t fid = file_id(f.path);
-  if (prior.facts)
-    for (const char* sql : delete_file_facts) out.push_back({sql, {fid}});
+  if (prior.facts) append_delete_file_facts(fid, out);
   if (prior.skipped) out.push_back({"DELETE FROM skipped_files WHERE path = ?1", {f.path}});
 
   std::string problems;
@@ -275,8 +281,7 @@ void append_file_statements(const file_facts& f, std::int64_t now_ms, std::vecto
 void append_skipped_statements(const skipped_file& s, std::int64_t now_ms, std::vector<db::statement>& out,
                                prior_rows prior) {
   const std::int64_t fid = file_id(s.path);
-  if (prior.facts)
-    for (const char* sql : delete_file_facts) out.push_back({sql, {fid}});
+  if (prior.facts) append_delete_file_facts(fid, out);
   out.push_back({"INSERT INTO skipped_files (id, path, reason, detail, recorded_at) VALUES (?1, ?2, ?3, ?4, ?5) "
                  "ON CONFLICT(id) DO UPDATE SET reason = excluded.reason, detail = excluded.detail, "
                  "recorded_at = excluded.recorded_at",
@@ -285,7 +290,7 @@ void append_skipped_statements(const skipped_file& s, std::int64_t now_ms, std::
 
 void append_remove_statements(std::string_view path, std::vector<db::statement>& out) {
   const std::int64_t fid = file_id(path);
-  for (const char* sql : delete_file_facts) out.push_back({sql, {fid}});
+  append_delete_file_facts(fid, out);
   out.push_back({"DELETE FROM skipped_files WHERE path = ?1", {std::string(path)}});
 }
 
@@ -312,6 +317,14 @@ constexpr const char* extraction_version_key = "scrape_extraction_version";
 
 db::statement select_extraction_version() {
   return {"SELECT value FROM patina_meta WHERE key = ?1", {std::string(extraction_version_key)}};
+}
+
+bool rows_grouped_by_file(const db::query_result& stored_version) {
+  if (stored_version.rows.empty()) return false;
+  const auto stored = as_text(stored_version.rows.front().at(0));
+  int version = 0;
+  const auto [end, ec] = std::from_chars(stored.data(), stored.data() + stored.size(), version);
+  return ec == std::errc{} && end == stored.data() + stored.size() && version >= 3;
 }
 
 bool extraction_version_current(const db::query_result& stored_version) {

@@ -65,9 +65,17 @@ class Database {
     const auto known_q = detail::select_known_files();
     const auto skipped_q = detail::select_skipped_paths();
     const auto version_q = detail::select_extraction_version();
-    const auto known = db_.query(known_q.sql, known_q.params);
-    const auto skipped = db_.query(skipped_q.sql, skipped_q.params);
+    auto known = db_.query(known_q.sql, known_q.params);
+    auto skipped = db_.query(skipped_q.sql, skipped_q.params);
     const auto version = db_.query(version_q.sql, version_q.params);
+    if (!known.rows.empty() && !detail::rows_grouped_by_file(version)) {
+      // An index from before extraction version 3: its row ids are not grouped by
+      // file, so the per-file deletes would miss rows. It is parsed again in full
+      // anyway; start it from empty.
+      db_.execute_batch(detail::clear_code_index());
+      known.rows.clear();
+      skipped.rows.clear();
+    }
     const bool current_extraction = detail::extraction_version_current(version);
     const bool outdated = !current_extraction && !known.rows.empty();
     detail::scrape_session session(known, skipped, options.full || outdated);
@@ -167,9 +175,16 @@ class Database {
     const auto known_q = detail::select_known_files();
     const auto skipped_q = detail::select_skipped_paths();
     const auto version_q = detail::select_extraction_version();
-    const auto known = co_await db_.query(known_q.sql, known_q.params);
-    const auto skipped = co_await db_.query(skipped_q.sql, skipped_q.params);
+    auto known = co_await db_.query(known_q.sql, known_q.params);
+    auto skipped = co_await db_.query(skipped_q.sql, skipped_q.params);
     const auto version = co_await db_.query(version_q.sql, version_q.params);
+    if (!known.rows.empty() && !detail::rows_grouped_by_file(version)) {
+      // As in the synchronous form: an index older than extraction version 3 starts from empty.
+      const auto clearing = detail::clear_code_index();
+      co_await db_.execute_batch(clearing);
+      known.rows.clear();
+      skipped.rows.clear();
+    }
     const bool current_extraction = detail::extraction_version_current(version);
     const bool outdated = !current_extraction && !known.rows.empty();
     detail::scrape_session session(known, skipped, options.full || outdated);

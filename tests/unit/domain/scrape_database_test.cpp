@@ -203,15 +203,38 @@ TEST(scrape_database, another_extraction_version_reparses_everything_once) {
     PATINA_ASSERT_EQ(recorded.rows.size(), 1u);
     EXPECT_EQ(std::get<std::string>(recorded.rows[0][0]), std::to_string(scrape::extraction_version));
 
+    auto symbol_count = [&]() -> task<std::int64_t> {
+      auto rows = PATINA_AWAIT db.query("SELECT count(*) FROM symbols", {});
+      PATINA_RETURN std::get<std::int64_t>(rows.rows.at(0).at(0));
+    };
+    const auto symbols = PATINA_AWAIT symbol_count();
+
+    // Version 1 (row ids not grouped by file, like this stray row): the index is
+    // parsed again from empty, so no row of the old scheme survives.
     const std::vector<db::statement> older{
-        {"UPDATE patina_meta SET value = '1' WHERE key = 'scrape_extraction_version'", {}}};
+        {"UPDATE patina_meta SET value = '1' WHERE key = 'scrape_extraction_version'", {}},
+        {"INSERT INTO symbols (id, file_id, name, qualified_name, kind, language, start_line, end_line) "
+         "SELECT 12345, id, 'stray', 'stray', 'function', language, 1, 1 FROM files LIMIT 1",
+         {}}};
     PATINA_AWAIT db.execute_batch(older);
     auto upgraded = PATINA_AWAIT code.scrape(t.root(), opts);
     EXPECT_EQ(upgraded.parsed, 2u);
     EXPECT_EQ(upgraded.unchanged, 0u);
+    auto after_upgrade = PATINA_AWAIT symbol_count();
+    EXPECT_EQ(after_upgrade, symbols);
     auto again = PATINA_AWAIT code.scrape(t.root(), opts);
     EXPECT_EQ(again.parsed, 0u);
     EXPECT_EQ(again.unchanged, 2u);
+
+    // Version 3 (ids grouped): parsed again file by file, each file's old rows
+    // deleted by their id range.
+    const std::vector<db::statement> grouped{
+        {"UPDATE patina_meta SET value = '3' WHERE key = 'scrape_extraction_version'", {}}};
+    PATINA_AWAIT db.execute_batch(grouped);
+    auto reparsed = PATINA_AWAIT code.scrape(t.root(), opts);
+    EXPECT_EQ(reparsed.parsed, 2u);
+    auto after_reparse = PATINA_AWAIT symbol_count();
+    EXPECT_EQ(after_reparse, symbols);
 
     // A newer extractor's index is left alone (and keeps its version): parsing
     // it again would put older facts back and start a back-and-forth between

@@ -65,6 +65,9 @@ db::statement select_skipped_paths();
 // another (or no) version must be parsed again in full.
 db::statement select_extraction_version();
 bool extraction_version_current(const db::query_result& stored_version);
+// Whether the index's rows have ids grouped by file (extraction version 3 on),
+// which the per-file deletes rely on; an older index is cleared before a scrape.
+bool rows_grouped_by_file(const db::query_result& stored_version);
 db::statement record_extraction_version();
 
 // Call resolution, after a scrape's writes: points each call edge at the one
