@@ -94,7 +94,7 @@ task<int> run_scrape(context& ctx, scrape_cli_options opts) {
   // The lexical index follows the code index while it is written, rather than
   // after it or at the next search (bench/scrape, 75 MB tree: the refresh took
   // about a quarter of a full scrape when it ran after it).
-  auto follower = PATINA_AWAIT index_follower::start(ctx, db);
+  auto follower = PATINA_AWAIT start_index_follower(ctx, db);
   so.committed = [&follower] { follower.notify(); };
 
   scrape::Database<database> code(db);

@@ -10,6 +10,7 @@
 #include <string_view>
 
 #include "context.hpp"
+#include "patina/domain/lexical_follower.hpp"
 #include "patina/domain/lexical_store.hpp"
 
 namespace patina::cli {
@@ -31,39 +32,12 @@ domain::lexical_store open_local_index(context& ctx);
 // cost is paid there, not by the next search.
 task<void> refresh_local_indexes(context& ctx, database& db);
 
-// Keeps the lexical index following a long write to the database (a scrape),
-// so that its cost is paid beside the writer instead of after it. After each
-// commit the writer calls notify(); a refresh then runs on a thread of its own
-// (SQLite build: with its own read connection; Turso build: on the index's
-// thread, reading through the shared database), and finish() stops following
-// and refreshes what is left. In remote mode (every read a round trip to the
-// server) nothing follows, and finish() is one refresh.
-//
-// A failed follow-up refresh is not an error: finish() refreshes anyway, and its
-// failure is the one reported.
-class index_follower {
- public:
-  // REQUIRES: db (the command's connection) outlives the follower.
-  static task<index_follower> start(context& ctx, database& db);
-  index_follower(index_follower&&) noexcept;
-  index_follower& operator=(index_follower&&) = delete;
-  ~index_follower();
-
-  // The writer committed: what it wrote is visible to other connections. Cheap;
-  // call it on the writer's thread.
-  void notify();
-  // Stops following, waits for a refresh under way, and brings the index up to date.
-  task<void> finish();
-  // Stops following and waits for a refresh under way, without the last one (the
-  // writer failed). Await it before the database goes away: the Turso build's
-  // follower reads through the command's connection.
-  task<void> stop();
-
-  struct state;
-
- private:
-  explicit index_follower(std::shared_ptr<state> s);
-  std::shared_ptr<state> state_;
-};
+// Starts the lexical index following a long write to `db` (a scrape; see
+// domain::LexicalFollower): in the SQLite build through a read connection of its
+// own (if it cannot open, finish() does all the work); in the Turso build on the
+// command's executor, except in remote mode (every read a round trip to the
+// server), where finish() is one refresh.
+// REQUIRES: db (the command's connection) outlives the follower.
+task<domain::LexicalFollower<database>> start_index_follower(context& ctx, database& db);
 
 }  // namespace patina::cli

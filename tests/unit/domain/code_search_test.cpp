@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <fstream>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <unordered_map>
@@ -15,6 +16,7 @@
 #include "patina/domain/detail/sql.hpp"
 #include "patina/domain/embeddings_database.hpp"
 #include "patina/domain/knowledge_store.hpp"
+#include "patina/domain/lexical_follower.hpp"
 #include "patina/domain/lexical_index.hpp"
 #include "patina/embed/hashing_engine.hpp"
 #include "patina/scrape/database.hpp"
@@ -359,6 +361,62 @@ TEST(fusion, lexical_store_searches_body_words) {
   hits = store.search_symbols("wsize", none, 5, w);
   ASSERT_EQ(hits.size(), 1u);
   EXPECT_EQ(hits[0].id, 10);
+}
+
+using follower_t = domain::LexicalFollower<database>;
+
+task<follower_t> start_follower(harness& t, database& db, const fs::path& store_path) {
+  auto store = domain::lexical_store::open(store_path);
+#if defined(PATINA_BACKEND_TURSO)
+  (void)t;  // the Turso build's follower reads through `db` itself
+  auto follower = co_await follower_t::start(db, std::move(store), true);
+  co_return follower;
+#else
+  std::optional<database> reader(t.open(t.db_path()));
+  return follower_t::start(db, std::move(reader), std::move(store));
+#endif
+}
+
+// The follower's store is complete when finish() returns: unnotified, finish()
+// does all the work; notified after each commit, it does what is left. stop()
+// ends the following without the last refresh.
+TEST(code_search, lexical_follower_is_complete_after_finish) {
+  harness h;
+  h.run([](harness& t) -> task<void> {
+    const auto root = write_tree(t.db_path("tree"));
+    auto db = PATINA_AWAIT t.open(t.db_path());
+    code_t code(db);
+    {
+      auto follower = PATINA_AWAIT start_follower(t, db, t.db_path("local.db"));
+      PATINA_AWAIT code.scrape(root, quiet_scrape());
+      PATINA_AWAIT follower.finish();
+      lexical_t check(db, follower.store());
+      auto left = PATINA_AWAIT check.refresh();
+      EXPECT_EQ(left.files_updated, 0u);
+      EXPECT_EQ(left.files_removed, 0u);
+      const domain::code_filter none;
+      auto hits = PATINA_AWAIT check.search_symbols("evict least recently used", none, 5);
+      PATINA_ASSERT_TRUE(!hits.empty())
+    }
+    {
+      write(root / "store" / "cache.c", "/* Throw away the oldest entry. */\nint cache_discard_oldest(void) { return 0; }\n");
+      fs::remove(root / "util" / "strings.go");
+      auto follower = PATINA_AWAIT start_follower(t, db, t.db_path("local.db"));
+      auto opts = quiet_scrape();
+      opts.committed = [&follower] { follower.notify(); };
+      PATINA_AWAIT code.scrape(root, opts);
+      PATINA_AWAIT follower.finish();
+      lexical_t check(db, follower.store());
+      auto left = PATINA_AWAIT check.refresh();
+      EXPECT_EQ(left.files_updated, 0u);
+      EXPECT_EQ(left.files_removed, 0u);
+    }
+    {
+      auto follower = PATINA_AWAIT start_follower(t, db, t.db_path("local.db"));
+      follower.notify();
+      PATINA_AWAIT follower.stop();
+    }
+  });
 }
 
 TEST(code_search, lexical_index_follows_rescans) {
