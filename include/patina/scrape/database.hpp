@@ -107,23 +107,7 @@ class Database {
     if (!current_extraction) pending.push_back(detail::record_extraction_version());
     db_.execute_batch(pending);
     if (options.committed) options.committed();
-    if (session.calls_changed()) {
-      const auto files_q = detail::select_call_files();
-      detail::call_resolver resolver(db_.query(files_q.sql, files_q.params));
-      for (auto after = std::numeric_limits<std::int64_t>::min();;) {
-        const auto page_q = detail::select_callables_page(after, rows_per_page);
-        const auto last = resolver.add_callables(db_.query(page_q.sql, page_q.params));
-        if (!last) break;
-        after = *last;
-      }
-      for (auto after = std::numeric_limits<std::int64_t>::min();;) {
-        const auto page_q = detail::select_calls_page(after, rows_per_page);
-        const auto last = resolver.add_calls(db_.query(page_q.sql, page_q.params));
-        if (!last) break;
-        after = *last;
-      }
-      db_.execute_batch(resolver.statements());
-    }
+    if (session.calls_changed()) resolve_calls();
     drop_orphan_vectors();
     return finish(session, *summary, started);
   }
@@ -248,27 +232,7 @@ class Database {
     if (!current_extraction) pending.push_back(detail::record_extraction_version());
     co_await db_.execute_batch(pending);
     if (options.committed) options.committed();
-    if (session.calls_changed()) {
-      const auto files_q = detail::select_call_files();
-      const auto files = co_await db_.query(files_q.sql, files_q.params);
-      detail::call_resolver resolver(files);
-      for (auto after = std::numeric_limits<std::int64_t>::min();;) {
-        const auto page_q = detail::select_callables_page(after, rows_per_page);
-        const auto page = co_await db_.query(page_q.sql, page_q.params);
-        const auto last = resolver.add_callables(page);
-        if (!last) break;
-        after = *last;
-      }
-      for (auto after = std::numeric_limits<std::int64_t>::min();;) {
-        const auto page_q = detail::select_calls_page(after, rows_per_page);
-        const auto page = co_await db_.query(page_q.sql, page_q.params);
-        const auto last = resolver.add_calls(page);
-        if (!last) break;
-        after = *last;
-      }
-      const auto resolving = resolver.statements();
-      co_await db_.execute_batch(resolving);
-    }
+    if (session.calls_changed()) co_await resolve_calls();
     co_await drop_orphan_vectors();
     co_return finish(session, *summary, started);
   }
@@ -361,6 +325,60 @@ class Database {
     p.bytes_total = session.bytes_total();
     options.progress(p);
   }
+
+  using page_query = db::statement (*)(std::int64_t after_id, std::size_t limit);
+
+  /// Points every call edge at its definition (detail::call_resolver), reading the
+  /// definitions and then the calls page by page.
+  void resolve_calls()
+    requires db::SyncDatabase<DB>
+  {
+    const auto files_q = detail::select_call_files();
+    detail::call_resolver resolver(db_.query(files_q.sql, files_q.params));
+    feed_pages(detail::select_callables_page, [&](const db::query_result& p) { return resolver.add_callables(p); });
+    feed_pages(detail::select_calls_page, [&](const db::query_result& p) { return resolver.add_calls(p); });
+    db_.execute_batch(resolver.statements());
+  }
+  /// Hands `add` every page of `select`, each starting after the last id `add` returned.
+  template <class Add>
+  void feed_pages(page_query select, Add add)
+    requires db::SyncDatabase<DB>
+  {
+    for (auto after = std::numeric_limits<std::int64_t>::min();;) {
+      const auto q = select(after, rows_per_page);
+      const auto last = add(db_.query(q.sql, q.params));
+      if (!last) return;
+      after = *last;
+    }
+  }
+#if defined(PATINA_BACKEND_TURSO)
+  db::awaitable<void> resolve_calls()
+    requires db::AsyncDatabase<DB>
+  {
+    const auto files_q = detail::select_call_files();
+    const auto files = co_await db_.query(files_q.sql, files_q.params);
+    detail::call_resolver resolver(files);
+    // Named first: g++ 12 mishandles temporaries inside co_await expressions.
+    const auto add_callables = [&](const db::query_result& p) { return resolver.add_callables(p); };
+    const auto add_calls = [&](const db::query_result& p) { return resolver.add_calls(p); };
+    co_await feed_pages(detail::select_callables_page, add_callables);
+    co_await feed_pages(detail::select_calls_page, add_calls);
+    const auto resolving = resolver.statements();
+    co_await db_.execute_batch(resolving);
+  }
+  template <class Add>
+  db::awaitable<void> feed_pages(page_query select, Add add)
+    requires db::AsyncDatabase<DB>
+  {
+    for (auto after = std::numeric_limits<std::int64_t>::min();;) {
+      const auto q = select(after, rows_per_page);
+      const auto page = co_await db_.query(q.sql, q.params);
+      const auto last = add(page);
+      if (!last) co_return;
+      after = *last;
+    }
+  }
+#endif
 
   /// Symbols that disappeared take their vectors and embedding records along.
   void drop_orphan_vectors()
