@@ -112,7 +112,7 @@ domain::search_request make_search_request(const code_search_options& options) {
 
 code_searcher::code_searcher(context& ctx, database& db)
     : db_(db),
-      store_(open_local_index(ctx)),
+      store_(open_local_index(ctx, search_index_wait)),
       lexical_(db_, store_),
       search_(db_, *ctx.engine().engine, lexical_)
 #if defined(PATINA_BACKEND_TURSO)
@@ -149,6 +149,10 @@ std::vector<std::string> code_search_notes(const domain::hybrid_result& result) 
     notes.push_back(fmt::format("{} of {} code symbols have no vector yet, so they are found by their words only; "
                                 "run `patina embeddings generate`",
                                 result.symbols_without_vectors, result.symbols));
+  }
+  if (result.lexical_stale) {
+    notes.emplace_back("another patina command is updating the lexical index (a scrape?), so the search used it "
+                       "as it was; results may miss the newest changes");
   }
   return notes;
 }

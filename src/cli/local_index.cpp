@@ -18,9 +18,9 @@ std::filesystem::path local_index_path(const std::filesystem::path& database_pat
   return beside_database(database_path, "local.db");
 }
 
-domain::lexical_store open_local_index(context& ctx) {
+domain::lexical_store open_local_index(context& ctx, std::chrono::milliseconds busy_timeout) {
   const auto path = local_index_path(ctx.database_path());
-  auto opened = domain::lexical_store::try_open(path, ctx.mmap_bytes);
+  auto opened = domain::lexical_store::try_open(path, ctx.mmap_bytes, busy_timeout);
   if (opened) return std::move(*opened);
   // Derived data: a search still works from a private copy, built now.
   std::cerr << "patina: warning: " << opened.err().message << "; using a temporary index for this command\n";
@@ -28,7 +28,7 @@ domain::lexical_store open_local_index(context& ctx) {
 }
 
 task<void> refresh_local_indexes(context& ctx, database& db) {
-  auto store = open_local_index(ctx);
+  auto store = open_local_index(ctx, writer_index_wait);
   domain::LexicalIndex<database> lexical(db, store);
   PATINA_AWAIT lexical.refresh();
 }
@@ -36,7 +36,8 @@ task<void> refresh_local_indexes(context& ctx, database& db) {
 task<domain::LexicalFollower<database>> start_index_follower(context& ctx, database& db) {
 #if defined(PATINA_BACKEND_TURSO)
   const bool follow = ctx.project_config().turso.mode != turso_mode::remote;
-  auto follower = co_await domain::LexicalFollower<database>::start(db, open_local_index(ctx), follow);
+  auto store = open_local_index(ctx, writer_index_wait);
+  auto follower = co_await domain::LexicalFollower<database>::start(db, std::move(store), follow);
   co_return follower;
 #else
   std::optional<database> reader;
@@ -45,7 +46,7 @@ task<domain::LexicalFollower<database>> start_index_follower(context& ctx, datab
   } catch (const exception&) {
     // Following is an optimisation: without a second connection, finish() does it all.
   }
-  return domain::LexicalFollower<database>::start(db, std::move(reader), open_local_index(ctx));
+  return domain::LexicalFollower<database>::start(db, std::move(reader), open_local_index(ctx, writer_index_wait));
 #endif
 }
 

@@ -5,6 +5,7 @@
 // next search rebuilds it).
 #pragma once
 
+#include <chrono>
 #include <filesystem>
 #include <memory>
 #include <string_view>
@@ -22,10 +23,16 @@ std::filesystem::path beside_database(const std::filesystem::path& database_path
 // The sidecar of the database at `database_path`.
 std::filesystem::path local_index_path(const std::filesystem::path& database_path);
 
+// How long a write to the lexical index waits for another process's write
+// before it fails: a search gives way soon and searches the index as it is
+// (LexicalIndex::refresh_for_search); a scrape's or sync's refresh must finish.
+inline constexpr std::chrono::milliseconds search_index_wait{2000};
+inline constexpr std::chrono::milliseconds writer_index_wait{10 * 60 * 1000};
+
 // Opens the project's lexical index; when its file cannot be opened or created
 // (a read-only folder, a damaged file), warns on stderr and returns an
 // in-memory one, which the next refresh fills.
-domain::lexical_store open_local_index(context& ctx);
+domain::lexical_store open_local_index(context& ctx, std::chrono::milliseconds busy_timeout);
 
 // Brings the derived indexes up to date with `db` (the project's database).
 // Searches do this on their own; `patina sync` calls it after a pull so that the

@@ -77,16 +77,24 @@ lexical_store::~lexical_store() = default;
 
 const std::filesystem::path& lexical_store::path() const noexcept { return impl_->path; }
 
-result<lexical_store> lexical_store::try_open(const std::filesystem::path& path, std::int64_t mmap_bytes) {
+result<lexical_store> lexical_store::try_open(const std::filesystem::path& path, std::int64_t mmap_bytes,
+                                             std::chrono::milliseconds busy_timeout) {
   db::detail::connection_options options;
   options.mode = db::open_mode::create;
   // A small cache: the index is a few MB per 10k symbols and stays in the OS's
   // page cache anyway.
   options.cache_kib = 16 * 1024;
   options.mmap_bytes = mmap_bytes;
+  options.busy_timeout = busy_timeout;
   auto conn = db::detail::connection::open(path, options);
   if (!conn) return fail(with_context(std::move(conn).err(), "open", path));
   if (auto wal = conn->enable_wal(); !wal) return fail(with_context(wal.err(), "open", path));
+  // Usually the tables are there and current: a read says so without taking the
+  // write lock, which another process (a scrape's follower) may hold for a while.
+  if (auto version = conn->query("SELECT value FROM lexical_meta WHERE key = 'format'");
+      version && !version->rows.empty() && as_text(version->rows[0][0]) == format_version) {
+    return lexical_store(std::make_unique<impl>(impl{std::move(*conn), path, std::nullopt}));
+  }
   auto ready = conn->atomically([&]() -> result<void> {
     if (auto created = conn->exec_script(schema_sql); !created) return created;
     auto version = conn->query("SELECT value FROM lexical_meta WHERE key = 'format'");

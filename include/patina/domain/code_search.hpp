@@ -95,7 +95,8 @@ class CodeSearch {
     // runs the KNN; both finish before fusion.
     std::future<std::pair<std::vector<lexical_match>, std::vector<lexical_match>>> lexical_found;
     if (p.use_lexical) {
-      lexical_.refresh();
+      lexical_.refresh_for_search();
+      out.lexical_stale = lexical_.stale();
       lexical_found = std::async(std::launch::async, [this, &request, &p] {
         return lexical_.search_indexed(request.query, request.filter, p.depth, p.code, p.knowledge);
       });
@@ -169,6 +170,7 @@ class CodeSearch {
     (void)order;
     if (lexical_error) std::rethrow_exception(lexical_error);
     if (vector_error) std::rethrow_exception(vector_error);
+    out.lexical_stale = p.use_lexical && lexical_.stale();
     gathered g = std::move(vector_found);
     g.lexical_symbols = std::move(lexical_found.first);
     g.lexical_knowledge = std::move(lexical_found.second);

@@ -120,6 +120,9 @@ struct hybrid_result {
   /// signal cannot find them (`patina embeddings generate` fixes it).
   std::int64_t symbols_without_vectors = 0;
   std::int64_t symbols = 0;  ///< Code symbols in the database.
+  /// The lexical index could not be brought up to date because another process
+  /// was writing it (a scrape): it may miss the newest changes.
+  bool lexical_stale = false;
 };
 
 }  // namespace patina::domain

@@ -10,8 +10,10 @@
 /// rewrites only the files that changed or disappeared, in batches of files,
 /// each batch one transaction; when the knowledge stamp moved it rewrites the
 /// knowledge documents (there are few). An interrupted refresh resumes at the
-/// next one. Searches call refresh() first, so the index is never stale; the
-/// sync code may also call it after a pull to pay the cost up front.
+/// next one. Searches refresh first, so the index is not stale, unless another
+/// process holds the store for writing past its busy timeout (a scrape's
+/// follower): the search then goes on with the index as it is and stale() says
+/// so. The sync code may also call refresh() after a pull to pay the cost up front.
 ///
 /// LexicalIndex<DB> is a template over the database type: plain calls for a
 /// db::SyncDatabase (SQLite build); awaitables for a db::AsyncDatabase (Turso
@@ -25,12 +27,14 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <exception>
 #include <span>
 #include <string>
 #include <type_traits>
 #include <utility>
 #include <vector>
 
+#include "patina/core/error.hpp"
 #include "patina/db/concepts.hpp"
 #include "patina/domain/detail/search.hpp"
 #include "patina/domain/lexical_store.hpp"
@@ -104,11 +108,31 @@ class LexicalIndex {
     return done;
   }
 
+  /// refresh() for a search: when another process holds the store for writing
+  /// past its busy timeout (a scrape's follower, another search catching up),
+  /// the search goes on with the index as it is rather than failing, and stale()
+  /// says so until the next refresh succeeds.
+  void refresh_for_search()
+    requires db::SyncDatabase<DB>
+  {
+    try {
+      refresh();
+      stale_ = false;
+    } catch (const exception& e) {
+      if (e.code() != errc::busy) throw;
+      stale_ = true;
+    }
+  }
+
+  /// True when the last search's refresh gave way to another process (see
+  /// refresh_for_search): the index may miss the newest changes.
+  bool stale() const noexcept { return stale_; }
+
   /// The best k symbols for the query's words after `filter` (refresh first).
   std::vector<lexical_match> search_symbols(const std::string& query, const code_filter& filter, std::size_t k)
     requires db::SyncDatabase<DB>
   {
-    refresh();
+    refresh_for_search();
     return store_.search_symbols(query, filter, k, weights_);
   }
 
@@ -116,7 +140,7 @@ class LexicalIndex {
   std::vector<lexical_match> search_knowledge(const std::string& query, std::size_t k)
     requires db::SyncDatabase<DB>
   {
-    refresh();
+    refresh_for_search();
     return store_.search_knowledge(query, k);
   }
 
@@ -127,7 +151,7 @@ class LexicalIndex {
                                                                            bool knowledge)
     requires db::SyncDatabase<DB>
   {
-    refresh();
+    refresh_for_search();
     return search_indexed(query, filter, k, symbols, knowledge);
   }
 
@@ -202,10 +226,28 @@ class LexicalIndex {
   }
 
   /// Turso build: the awaitable form of the synchronous member of the same name; same semantics.
+  db::awaitable<void> refresh_for_search()
+    requires db::AsyncDatabase<DB>
+  {
+    std::exception_ptr failure;
+    try {
+      co_await refresh();
+      stale_ = false;
+    } catch (const exception& e) {
+      if (e.code() == errc::busy) {
+        stale_ = true;
+      } else {
+        failure = std::current_exception();
+      }
+    }
+    if (failure) std::rethrow_exception(failure);
+  }
+
+  /// Turso build: the awaitable form of the synchronous member of the same name; same semantics.
   db::awaitable<std::vector<lexical_match>> search_symbols(std::string query, code_filter filter, std::size_t k)
     requires db::AsyncDatabase<DB>
   {
-    co_await refresh();
+    co_await refresh_for_search();
     auto* store = &store_;
     const auto w = weights_;
     auto out = co_await on_store([store, &query, &filter, k, w] { return store->search_symbols(query, filter, k, w); });
@@ -216,7 +258,7 @@ class LexicalIndex {
   db::awaitable<std::vector<lexical_match>> search_knowledge(std::string query, std::size_t k)
     requires db::AsyncDatabase<DB>
   {
-    co_await refresh();
+    co_await refresh_for_search();
     auto* store = &store_;
     auto out = co_await on_store([store, &query, k] { return store->search_knowledge(query, k); });
     co_return out;
@@ -227,7 +269,7 @@ class LexicalIndex {
       std::string query, code_filter filter, std::size_t k, bool symbols, bool knowledge)
     requires db::AsyncDatabase<DB>
   {
-    co_await refresh();
+    co_await refresh_for_search();
     auto* store = &store_;
     const auto w = weights_;
     auto out = co_await on_store([store, &query, &filter, k, w, symbols, knowledge] {
@@ -242,6 +284,7 @@ class LexicalIndex {
 
  private:
   static constexpr std::size_t files_per_batch = 256;
+  bool stale_ = false;
 
   static std::pair<std::string, std::string> stamps_of(const db::query_result& r) {
     std::pair<std::string, std::string> out;

@@ -20,6 +20,7 @@
 /// wait for each other (busy timeout 5 s).
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
@@ -85,13 +86,17 @@ class lexical_store {
   /// one for ":memory:". A file of an older format is emptied (and rebuilt by
   /// the next refresh). `mmap_bytes` of the file are read through a memory map
   /// (db::open_options::mmap_bytes): fast reads for searches; 0 for long writers,
-  /// whose mapped pages would all count in the process's memory.
+  /// whose mapped pages would all count in the process's memory. A write waits
+  /// up to `busy_timeout` for another process's write (a search's refresh, a
+  /// scrape's follower) before it fails with errc::busy.
   static result<lexical_store> try_open(const std::filesystem::path& path,
-                                        std::int64_t mmap_bytes = db::open_options().mmap_bytes);
+                                        std::int64_t mmap_bytes = db::open_options().mmap_bytes,
+                                        std::chrono::milliseconds busy_timeout = db::open_options().busy_timeout);
   /// Throwing form of try_open(): returns the value, throws patina::exception on failure.
   static lexical_store open(const std::filesystem::path& path,
-                            std::int64_t mmap_bytes = db::open_options().mmap_bytes) {
-    return try_open(path, mmap_bytes).value();
+                            std::int64_t mmap_bytes = db::open_options().mmap_bytes,
+                            std::chrono::milliseconds busy_timeout = db::open_options().busy_timeout) {
+    return try_open(path, mmap_bytes, busy_timeout).value();
   }
 
   /// Takes over the sidecar; the moved-from object may only be destroyed or assigned.

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
 #include <fstream>
 #include <optional>
 #include <stdexcept>
@@ -11,6 +12,7 @@
 #include <vector>
 
 #include "backend_harness.hpp"
+#include "db/common/connection.hpp"
 #include "patina/domain/code_search.hpp"
 #include "patina/domain/detail/search.hpp"
 #include "patina/domain/detail/sql.hpp"
@@ -465,6 +467,50 @@ TEST(code_search, lexical_index_follows_rescans) {
     auto r = PATINA_AWAIT rebuilt.refresh();
     EXPECT_EQ(r.files_updated, 2u);
     EXPECT_EQ(fresh.symbol_count(), domain::detail::count_from(rows));
+  });
+}
+
+// A search gives way to another process writing the lexical index (a scrape's
+// follower holds it for a while): it searches the index as it is and says so,
+// instead of failing with "database is locked"; once the writer is done, the
+// next search catches up.
+TEST(code_search, search_goes_on_while_another_process_writes_the_lexical_index) {
+  harness h;
+  h.run([](harness& t) -> task<void> {
+    const auto root = write_tree(t.db_path("tree"));
+    auto db = PATINA_AWAIT t.open(t.db_path());
+    code_t code(db);
+    PATINA_AWAIT code.scrape(root, quiet_scrape());
+    counting_engine engine;
+    embeddings_t embeddings(db, engine);
+    PATINA_AWAIT embeddings.ensure_model();
+    auto store = domain::lexical_store::open(t.db_path("local.db"), 0, std::chrono::milliseconds(50));
+    lexical_t lexical(db, store);
+    search_t search(db, engine, lexical);
+    PATINA_AWAIT lexical.refresh();
+
+    write(root / "store" / "cache.c", "/* Throw away the oldest entry. */\nint cache_discard_oldest(void) { return 0; }\n");
+    PATINA_AWAIT code.scrape(root, quiet_scrape());
+    auto writer = db::detail::connection::open(t.db_path("local.db")).value();
+    PATINA_ASSERT_TRUE(writer.exec_script("BEGIN IMMEDIATE").has_value())
+
+    domain::search_request r;
+    r.query = "retry the upload after a failure";
+    auto stale = PATINA_AWAIT search.search(r);
+    EXPECT_TRUE(stale.lexical_stale);
+    PATINA_ASSERT_TRUE(!stale.hits.empty())
+    EXPECT_EQ(stale.hits[0].name, "retry_upload");  // from the index as it was
+    r.query = "discard oldest";
+    auto missing = PATINA_AWAIT search.search(r);
+    EXPECT_TRUE(missing.lexical_stale);
+    for (const auto& hit : missing.hits) EXPECT_NE(hit.name, "cache_discard_oldest");
+
+    PATINA_ASSERT_TRUE(writer.exec_script("ROLLBACK").has_value())
+    r.query = "discard oldest";
+    auto fresh = PATINA_AWAIT search.search(r);
+    EXPECT_FALSE(fresh.lexical_stale);
+    PATINA_ASSERT_TRUE(!fresh.hits.empty())
+    EXPECT_EQ(fresh.hits[0].name, "cache_discard_oldest");
   });
 }
 
