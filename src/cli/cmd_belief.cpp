@@ -37,7 +37,7 @@ task<int> run_list(context& ctx, belief_options opts) {
   if (opts.json) {
     nlohmann::json items = nlohmann::json::array();
     for (const auto& b : beliefs) items.push_back(to_json(b));
-    std::cout << nlohmann::json{{"items", std::move(items)}}.dump() << '\n';
+    print_json(nlohmann::json{{"items", std::move(items)}});
     PATINA_RETURN exit_ok;
   }
   std::vector<std::vector<std::string>> rows;

@@ -11,6 +11,7 @@
 
 #include "commands.hpp"
 #include "context.hpp"
+#include "output.hpp"
 
 #if defined(PATINA_BACKEND_TURSO)
 #include "local_index.hpp"
@@ -95,7 +96,7 @@ task<int> run_migrate(context& ctx, migrate_options opts) {
   if (report.changed()) co_await refresh_local_indexes(ctx, db);
   const auto database_path = ctx.database_path();
   if (opts.json) {
-    std::cout << to_json(report, database_path).dump() << '\n';
+    print_json(to_json(report, database_path));
   } else {
     print_text(report, database_path);
   }

@@ -46,7 +46,7 @@ task<int> run_list(context& ctx, observe_options opts) {
   if (opts.json) {
     nlohmann::json items = nlohmann::json::array();
     for (const auto& o : observations) items.push_back(to_json(o));
-    std::cout << nlohmann::json{{"items", std::move(items)}}.dump() << '\n';
+    print_json(nlohmann::json{{"items", std::move(items)}});
     PATINA_RETURN exit_ok;
   }
   std::vector<std::vector<std::string>> rows;

@@ -63,7 +63,7 @@ task<int> run_sql(context& ctx, sql_options opts) {
       rows.push_back(std::move(cells));
     }
     nlohmann::json doc{{"columns", result.columns}, {"rows", std::move(rows)}};
-    std::cout << doc.dump() << '\n';
+    print_json(doc);
     PATINA_RETURN exit_ok;
   }
 

@@ -40,7 +40,7 @@ task<int> run_status(context& ctx, status_options opts) {
   if (opts.json) {
     auto doc = to_json(report);
     if (!sync_state.is_null()) doc["sync"] = sync_state;
-    std::cout << doc.dump() << '\n';
+    print_json(doc);
     PATINA_RETURN exit_ok;
   }
   std::cout << fmt::format("backend:       {}\n", report.backend);

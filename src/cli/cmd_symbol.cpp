@@ -9,6 +9,7 @@
 #include "code_queries.hpp"
 #include "commands.hpp"
 #include "context.hpp"
+#include "output.hpp"
 
 namespace patina::cli {
 
@@ -29,7 +30,7 @@ task<int> run_symbol(context& ctx, symbol_options opts) {
   if (opts.json) {
     nlohmann::json results = nlohmann::json::array();
     for (const auto& e : found) results.push_back(symbol_json(e, id_format::number));
-    std::cout << nlohmann::json{{"results", std::move(results)}}.dump() << '\n';
+    print_json(nlohmann::json{{"results", std::move(results)}});
     PATINA_RETURN exit_ok;
   }
   for (const auto& e : found) std::cout << render_symbol(e);

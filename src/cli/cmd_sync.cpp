@@ -9,6 +9,7 @@
 
 #include "commands.hpp"
 #include "context.hpp"
+#include "output.hpp"
 
 namespace patina::cli {
 
@@ -50,7 +51,7 @@ task<int> run_sync(context& ctx, sync_options opts) {
     const nlohmann::json doc{{"pushed", summary.pushed_rows},   {"pulled_pages", summary.pulled_pages},
                              {"duration_ms", ms},               {"revision", summary.revision},
                              {"replayed", summary.replayed},    {"skipped", summary.skipped}};
-    std::cout << doc.dump() << '\n';
+    print_json(doc);
     co_return exit_ok;
   }
   std::cout << fmt::format("Synced with {}: pushed {} row{}, pulled {} page{} in {} ms (revision {})\n",

@@ -1,5 +1,7 @@
 #include "output.hpp"
 
+#include <iostream>
+
 #include <unistd.h>
 
 #include <algorithm>
@@ -47,6 +49,10 @@ std::string base64_encode(const std::vector<std::uint8_t>& bytes) {
     out += '=';
   }
   return out;
+}
+
+void print_json(const nlohmann::json& doc) {
+  std::cout << doc.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
 }
 
 nlohmann::json to_json(const db::value& v) {

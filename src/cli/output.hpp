@@ -16,6 +16,12 @@ namespace patina::cli {
 // {"base64": "..."} (standard alphabet, padded).
 nlohmann::json to_json(const db::value& v);
 
+// Prints `doc` on one line of stdout, the one JSON document a `--json` command
+// prints. Text that is not valid UTF-8 (a belief stored from a raw byte string,
+// a BLOB cast to TEXT in `patina sql`) has each bad byte replaced by U+FFFD
+// instead of failing the command.
+void print_json(const nlohmann::json& doc);
+
 // Text form of one SQL value for tables: NULL prints as "NULL", blobs as
 // x'…' hex (long blobs are cut, with their length).
 std::string to_text(const db::value& v);

@@ -183,6 +183,16 @@ TEST_F(cli, sql_prints_table_and_json) {
   EXPECT_EQ(doc["rows"][0][4]["base64"], "AQI=");
 }
 
+// Text that is not valid UTF-8 (here a BLOB cast to TEXT) is printed with each
+// bad byte replaced by U+FFFD, not a crash (it was exit 3, "invalid UTF-8 byte").
+TEST_F(cli, json_output_replaces_invalid_utf8) {
+  init_project();
+  auto j = patina({"sql", "select cast(x'ff41' as text) as t", "--json"});
+  ASSERT_EQ(j.exit_code, 0) << j.err;
+  auto doc = nlohmann::json::parse(j.out);
+  EXPECT_EQ(doc["rows"][0][0], "\xef\xbf\xbd" "A");
+}
+
 TEST_F(cli, sql_is_read_only_unless_write) {
   init_project();
   auto r = patina({"sql", "create table t(x)"});
