@@ -1,4 +1,6 @@
 // patina belief add TEXT [--confidence X] | list [--json] | remove ID
+#include <cmath>
+#include <cstdlib>
 #include <iostream>
 #include <memory>
 
@@ -68,7 +70,13 @@ void add_belief_command(CLI::App& app, context& ctx) {
   auto* add = cmd->add_subcommand("add", "Record a belief; prints its id");
   add->add_option("text", opts->text, "The belief, in a sentence")->required();
   add->add_option("--confidence", opts->confidence, "How sure the team is, from 0 to 1 (default 1)")
-      ->check(CLI::Range(0.0, 1.0));
+      ->check(CLI::Range(0.0, 1.0))
+      // CLI::Range lets NaN through (every comparison with it is false).
+      ->check(CLI::Validator(
+          [](std::string& text) -> std::string {
+            return std::isnan(std::strtod(text.c_str(), nullptr)) ? "Value " + text + " is not a number" : "";
+          },
+          "", "not NaN"));
   add->callback([&ctx, opts] { ctx.set_action([&ctx, opts] { return run_add(ctx, *opts); }); });
 
   auto* list = cmd->add_subcommand("list", "List beliefs, oldest first");

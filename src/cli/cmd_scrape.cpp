@@ -36,8 +36,14 @@ task<int> run_scrape(context& ctx, scrape_cli_options opts) {
   if (root.empty()) root = std::filesystem::current_path();
   std::error_code ec;
   root = std::filesystem::canonical(root, ec);
-  if (ec || !std::filesystem::is_directory(root)) {
-    throw exception(errc::not_found, fmt::format("cannot scrape '{}': not a directory", opts.path), ec.message());
+  if (ec) {
+    throw exception(errc::not_found, fmt::format("cannot scrape '{}': no such folder; check the path", opts.path),
+                    ec.message());
+  }
+  if (!std::filesystem::is_directory(root)) {
+    throw exception(errc::not_found,
+                    fmt::format("cannot scrape '{}': it is a file, not a folder; give the folder that holds the code",
+                                opts.path));
   }
 
   // A scrape writes far more than it reads back, and a file's rows sit together

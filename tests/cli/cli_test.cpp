@@ -193,6 +193,28 @@ TEST_F(cli, json_output_replaces_invalid_utf8) {
   EXPECT_EQ(doc["rows"][0][0], "\xef\xbf\xbd" "A");
 }
 
+// A confidence that is not a number is a usage error like one out of range
+// (CLI::Range lets NaN through: it was exit 1 from the store).
+TEST_F(cli, belief_confidence_must_be_a_number_from_0_to_1) {
+  init_project();
+  for (const char* bad : {"nan", "-nan", "1.5", "inf"}) {
+    auto r = patina({"belief", "add", "x", "--confidence", bad});
+    EXPECT_EQ(r.exit_code, 2) << bad << ": " << r.err;
+  }
+  auto ok = patina({"belief", "add", "x", "--confidence", "0.5"});
+  EXPECT_EQ(ok.exit_code, 0) << ok.err;
+}
+
+// Scraping a file says it is a file (the message once ended "detail: Success").
+TEST_F(cli, scrape_of_a_file_names_the_problem) {
+  init_project();
+  std::ofstream(dir_.path() / "main.c") << "int main(void) { return 0; }\n";
+  auto r = patina({"scrape", "main.c"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("it is a file, not a folder"), std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find("Success"), std::string::npos) << r.err;
+}
+
 TEST_F(cli, sql_is_read_only_unless_write) {
   init_project();
   auto r = patina({"sql", "create table t(x)"});
