@@ -31,7 +31,15 @@ struct embeddings_status_options {
 task<int> run_generate(context& ctx, generate_cli_options opts) {
   auto db = PATINA_AWAIT ctx.open_database();
   embeddings_db embeddings(db, *ctx.engine().engine);
-  PATINA_AWAIT prepare_embeddings(ctx, embeddings);
+  if (!ctx.engine().warning.empty()) std::cerr << "patina: warning: " << ctx.engine().warning << '\n';
+  // The one command that may replace another model's vectors: it is asked to
+  // embed with the configured engine, and vectors of two models never mix.
+  auto state = PATINA_AWAIT embeddings.ensure_model();
+  if (state.changed && !state.previous_model.empty()) {
+    std::cerr << fmt::format("patina: note: the embedding model changed ({} -> {}); the old vectors were dropped and "
+                             "every item is embedded again\n",
+                             state.previous_model, embeddings.engine().model_id());
+  }
 
   // Items done of total, items/s and the time left.
   progress_line progress(opts.quiet);
@@ -98,7 +106,7 @@ task<int> run_status(context& ctx, embeddings_status_options opts) {
                        {"embedded", embedded},
                        {"missing", total - embedded},
                        {"warnings", warnings}};
-    std::cout << doc.dump() << '\n';
+    print_json(doc);
     PATINA_RETURN exit_ok;
   }
   std::cout << fmt::format("backend:       {}\n", backend_name);

@@ -3,7 +3,8 @@
 //
 // code and all: hybrid search (vector similarity + BM25, fused by reciprocal
 // rank; patina/domain/code_search.hpp). beliefs and observations: vector
-// similarity over that kind of item alone.
+// similarity over that kind of item alone. When the stored vectors are another
+// model's (prepare_embeddings says so on stderr), every scope ranks by words only.
 #include <iostream>
 #include <memory>
 
@@ -30,10 +31,16 @@ struct search_options {
   bool json = false;
 };
 
-task<int> run_knowledge_search(context& ctx, const search_options& opts, database& db) {
+task<int> run_knowledge_search(context& ctx, const search_options& opts, database& db, bool vectors) {
   semantic_search search(db, *ctx.engine().engine);
   std::vector<domain::search_hit> hits;
-  if (opts.scope == "beliefs") {
+  if (!vectors) {
+    // The stored vectors are another model's (prepare_embeddings said so): words only.
+    code_searcher searcher(ctx, db);
+    const auto type = opts.scope == "beliefs" ? domain::item_type::belief : domain::item_type::observation;
+    auto r = PATINA_AWAIT lexical_knowledge_search(searcher, opts.query, type, std::nullopt, opts.limit);
+    hits = std::move(r);
+  } else if (opts.scope == "beliefs") {
     auto r = PATINA_AWAIT search.search_beliefs(opts.query, opts.limit);
     hits = std::move(r);
   } else {
@@ -43,7 +50,7 @@ task<int> run_knowledge_search(context& ctx, const search_options& opts, databas
   if (opts.json) {
     nlohmann::json results = nlohmann::json::array();
     for (std::size_t i = 0; i < hits.size(); ++i) results.push_back(hit_json(hits[i], i + 1, id_format::number));
-    std::cout << nlohmann::json{{"query", opts.query}, {"results", std::move(results)}}.dump() << '\n';
+    print_json(nlohmann::json{{"query", opts.query}, {"results", std::move(results)}});
     PATINA_RETURN exit_ok;
   }
   if (hits.empty()) {
@@ -64,9 +71,9 @@ task<int> run_knowledge_search(context& ctx, const search_options& opts, databas
 task<int> run_search(context& ctx, search_options opts) {
   auto db = PATINA_AWAIT ctx.open_database();
   embeddings_db embeddings(db, *ctx.engine().engine);
-  PATINA_AWAIT prepare_embeddings(ctx, embeddings);
+  const auto space = PATINA_AWAIT prepare_embeddings(ctx, embeddings);
   if (opts.scope == "beliefs" || opts.scope == "observations") {
-    auto rc = PATINA_AWAIT run_knowledge_search(ctx, opts, db);
+    auto rc = PATINA_AWAIT run_knowledge_search(ctx, opts, db, space.matches);
     PATINA_RETURN rc;
   }
 
@@ -78,14 +85,19 @@ task<int> run_search(context& ctx, search_options opts) {
   search_opts.language = opts.language;
   search_opts.kind = opts.kind;
   search_opts.path_glob = opts.path;
-  auto result = PATINA_AWAIT searcher.search(make_search_request(search_opts));
+  auto request = make_search_request(search_opts);
+  if (!space.matches) request.signals = domain::search_signals::lexical;
+  auto result = PATINA_AWAIT searcher.search(std::move(request));
+  // Symbols lack a vector of the engine's model because all vectors are another
+  // model's: prepare_embeddings' note already says so and what to run.
+  if (!space.matches) result.symbols_without_vectors = 0;
   for (const auto& note : code_search_notes(result)) std::cerr << "patina: note: " << note << '\n';
   if (opts.json) {
     nlohmann::json results = nlohmann::json::array();
     for (std::size_t i = 0; i < result.hits.size(); ++i) {
       results.push_back(hit_json(result.hits[i], i + 1, id_format::number));
     }
-    std::cout << nlohmann::json{{"query", opts.query}, {"results", std::move(results)}}.dump() << '\n';
+    print_json(nlohmann::json{{"query", opts.query}, {"results", std::move(results)}});
     PATINA_RETURN exit_ok;
   }
   if (result.hits.empty()) {

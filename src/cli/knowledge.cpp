@@ -1,5 +1,6 @@
 #include "knowledge.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <ctime>
 #include <iostream>
@@ -8,21 +9,43 @@
 
 namespace patina::cli {
 
-task<void> prepare_embeddings(context& ctx, embeddings_db& embeddings) {
-  auto state = PATINA_AWAIT embeddings.ensure_model();
-  if (state.changed && !state.previous_model.empty()) {
-    std::cerr << fmt::format("patina: note: the embedding model changed ({} -> {}); re-embedding knowledge items\n",
-                             state.previous_model, embeddings.engine().model_id());
-    // Only the few knowledge items here; symbols can be many, and
-    // `patina embeddings generate` embeds them with a progress display.
-    domain::generate_options knowledge_only;
-    knowledge_only.symbols = false;
-    auto n = PATINA_AWAIT embeddings.generate_missing(knowledge_only);
-    std::cerr << fmt::format("patina: note: re-embedded {} item(s); run `patina embeddings generate` to embed "
-                             "code symbols again\n",
-                             n);
-  }
+task<domain::vector_space> prepare_embeddings(context& ctx, embeddings_db& embeddings) {
   if (!ctx.engine().warning.empty()) std::cerr << "patina: warning: " << ctx.engine().warning << '\n';
+  auto space = PATINA_AWAIT embeddings.adopt_model();
+  if (!space.matches) std::cerr << "patina: note: " << vectors_elsewhere_note(space, embeddings.engine()) << '\n';
+  PATINA_RETURN space;
+}
+
+std::string vectors_elsewhere_note(const domain::vector_space& space, const embed::embedding_engine& engine) {
+  return fmt::format("the stored vectors were made by {} ({} dimensions), not by the engine in use, {} ({} "
+                     "dimensions); they are kept but not used: search ranks by words only, and new beliefs and "
+                     "observations get no vector. Run `patina embeddings generate` to embed everything with {}, "
+                     "or restore the embedding configuration that made them (and restart `patina mcp` after "
+                     "changing it)",
+                     space.model.empty() ? "an unknown model" : space.model, space.dimension, engine.model_id(),
+                     engine.dimension(), engine.model_id());
+}
+
+task<std::vector<domain::search_hit>> lexical_knowledge_search(code_searcher& searcher, std::string query,
+                                                               domain::item_type type,
+                                                               std::optional<domain::observation_type> obs_type,
+                                                               std::size_t limit) {
+  // Code and knowledge are ranked together; ask for enough results that the
+  // items of the wanted type are not crowded out by symbols.
+  constexpr std::size_t enough = 1000;
+  domain::search_request request;
+  request.query = std::move(query);
+  request.scope = domain::search_scope::all;
+  request.limit = std::max(limit, enough);
+  request.signals = domain::search_signals::lexical;
+  auto found = PATINA_AWAIT searcher.search(std::move(request));
+  std::vector<domain::search_hit> hits;
+  for (auto& h : found.hits) {
+    if (h.type != type || (obs_type && h.obs_type != obs_type)) continue;
+    hits.push_back(domain::search_hit{h.type, h.id, h.score, std::move(h.text), std::move(h.why), h.obs_type});
+    if (hits.size() == limit) break;
+  }
+  PATINA_RETURN hits;
 }
 
 nlohmann::json to_json(const domain::belief& b) {

@@ -52,9 +52,10 @@ task<status_report> read_status(context& ctx, database& db, embeddings_db& embed
 
   if (!selected.warning.empty()) s.warnings.push_back(selected.warning);
   if (!vectors_model.empty() && vectors_model != s.model_id) {
-    s.warnings.push_back(fmt::format("the stored vectors were made by {}, the configured engine is {}; the next "
-                                     "command that writes or searches re-embeds knowledge items",
-                                     vectors_model, s.model_id));
+    s.warnings.push_back(fmt::format("the stored vectors were made by {}, the configured engine is {}; search "
+                                     "ranks by words only until `patina embeddings generate` embeds everything "
+                                     "with {}",
+                                     vectors_model, s.model_id, s.model_id));
   } else if (s.embedded < s.beliefs + s.observations + s.symbols) {
     s.warnings.push_back(fmt::format("{} item(s) have no vector; run `patina embeddings generate`",
                                      s.beliefs + s.observations + s.symbols - s.embedded));

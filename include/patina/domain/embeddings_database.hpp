@@ -4,9 +4,11 @@
 ///
 /// Items are beliefs, observations and code symbols. For every embedded item the
 /// `embeddings` table records the model id, the dimension and a hash of the text.
-/// An item whose text is unchanged is never embedded twice; a model change
-/// (different id or dimension) drops every vector and starts over, so vectors of
-/// two models are never mixed in one space. A symbol is embedded by its qualified
+/// An item whose text is unchanged is never embedded twice. Vectors of two
+/// models are never mixed in one space: index() writes nothing while the stored
+/// vectors belong to another model (or dimension), and only ensure_model(), an
+/// explicit switch, drops them and starts over. adopt_model() and stored_space()
+/// never drop anything, so commands that only read can use them safely. A symbol is embedded by its qualified
 /// name split into words and the prose of its doc comment
 /// (detail::symbol_embedding_text; its signature and path feed the lexical index).
 ///
@@ -44,6 +46,14 @@ namespace patina::domain {
 struct model_state {
   bool changed = false;      ///< the vector tables were (re)created for the engine's model
   std::string previous_model;  ///< empty when none was recorded
+};
+
+/// The vector space a database holds, compared with the engine's model
+/// (EmbeddingsDatabase::stored_space).
+struct vector_space {
+  std::string model;  ///< the model recorded with the vectors; empty when none
+  std::size_t dimension = 0;  ///< the vector tables' dimension; 0 when they have none
+  bool matches = false;  ///< model and dimension are the engine's: its vectors can be searched and written
 };
 
 /// Progress of generate_missing, reported after each committed batch. `done`
@@ -108,11 +118,35 @@ class EmbeddingsDatabase {
     return {true, previous};
   }
 
+  /// The stored model and dimension, and whether they are the engine's. Reads only.
+  vector_space stored_space()
+    requires db::SyncDatabase<DB>
+  {
+    const auto meta = detail::select_meta(detail::meta_embedding_model);
+    const auto recorded = db_.query(meta.sql, meta.params);
+    return space_of(detail::text_from(recorded).value_or(""), db_.vector_dimension());
+  }
+
+  /// Makes the engine's model the database's when none is recorded yet (a new
+  /// database); otherwise changes nothing, so vectors of another model stay.
+  /// Returns the space as it then is.
+  vector_space adopt_model()
+    requires db::SyncDatabase<DB>
+  {
+    auto space = stored_space();
+    if (!space.model.empty() || space.matches) return space;
+    ensure_model();
+    return stored_space();
+  }
+
   /// Embeds `text` for the item unless its current vector was made from the same
-  /// text by the same model. Returns true when a new vector was written.
+  /// text by the same model. Returns true when a new vector was written; false
+  /// also when the stored vectors belong to another model (stored_space() says
+  /// so): the item is then left without a vector until ensure_model().
   bool index(item_type type, std::int64_t id, std::string_view text, const db::vector_metadata& metadata = {})
     requires db::SyncDatabase<DB>
   {
+    if (!stored_space().matches) return false;
     const auto hash = detail::content_hash(text);
     const auto st = detail::select_embedding(id);
     const auto existing = db_.query(st.sql, st.params);
@@ -223,12 +257,35 @@ class EmbeddingsDatabase {
     co_return model_state{true, previous};
   }
 
+  /// Turso build: the awaitable form of the synchronous member of the same name; same semantics.
+  db::awaitable<vector_space> stored_space()
+    requires db::AsyncDatabase<DB>
+  {
+    const auto meta = detail::select_meta(detail::meta_embedding_model);
+    const auto recorded = co_await db_.query(meta.sql, meta.params);
+    const auto dim = co_await db_.vector_dimension();
+    co_return space_of(detail::text_from(recorded).value_or(""), dim);
+  }
+
+  /// Turso build: the awaitable form of the synchronous member of the same name; same semantics.
+  db::awaitable<vector_space> adopt_model()
+    requires db::AsyncDatabase<DB>
+  {
+    auto space = co_await stored_space();
+    if (!space.model.empty() || space.matches) co_return space;
+    co_await ensure_model();
+    auto adopted = co_await stored_space();
+    co_return adopted;
+  }
+
   /// (No default argument here: g++ 12 destroys a braced default argument of a
   /// coroutine twice. Callers pass a named vector_metadata.)
   db::awaitable<bool> index(item_type type, std::int64_t id, std::string_view text,
                             db::vector_metadata metadata)
     requires db::AsyncDatabase<DB>
   {
+    const auto space = co_await stored_space();
+    if (!space.matches) co_return false;
     const auto hash = detail::content_hash(text);
     const auto st = detail::select_embedding(id);
     const auto existing = co_await db_.query(st.sql, st.params);
@@ -331,6 +388,11 @@ class EmbeddingsDatabase {
 
   std::vector<db::statement> reset_statements() const {
     return {detail::delete_all_embeddings(), detail::upsert_meta(detail::meta_embedding_model, engine_.model_id())};
+  }
+
+  vector_space space_of(std::string model, std::size_t dimension) const {
+    const bool matches = model == engine_.model_id() && dimension == engine_.dimension();
+    return vector_space{std::move(model), dimension, matches};
   }
 
   static bool is_current(const db::query_result& existing, const std::string& hash) {

@@ -4,7 +4,10 @@
 ///
 ///   engine = "use-lite"  USE-lite; its model must be installed (missing_asset otherwise)
 ///   engine = "hashing"   the hashing engine with [embeddings] hashing_dimension
-///   engine = "auto"      USE-lite when its model is found, else hashing + a warning
+///   engine = "auto"      USE-lite when its model is found, else hashing + a warning;
+///                        but a model folder named by PATINA_MODEL_DIR or [assets]
+///                        model_dir that is missing or incomplete is an error, as
+///                        with "use-lite" (a typo must not switch engines)
 ///
 /// Thread safety: a free function; the returned engine's own contract applies.
 #pragma once
@@ -25,7 +28,9 @@ struct selected_engine {
 };
 
 /// The engine `cfg.embeddings` asks for (see above). Errors: missing_asset
-/// (use-lite without its model: the message says to run scripts/setup),
+/// (use-lite without its model: the message says to run scripts/setup; a
+/// model folder set explicitly that does not hold the model: the message names
+/// the setting),
 /// invalid_argument (bad hashing_dimension), parse_error or io_error (a malformed
 /// or unreadable model).
 result<selected_engine> select_engine(const config& cfg);

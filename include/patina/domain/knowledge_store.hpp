@@ -11,12 +11,18 @@
 /// Failure semantics: invalid input (empty text, confidence outside 0..1) throws
 /// patina::exception with errc::invalid_argument before anything is written;
 /// get/remove of an unknown id is errc::not_found. Database failures propagate.
+/// An add is all or nothing: when embedding the new item fails, its row is
+/// deleted again before the error propagates, so a caller that retries after an
+/// error does not record the item twice. An item that cannot be embedded
+/// because the stored vectors belong to another model
+/// (EmbeddingsDatabase::index) is stored without a vector; that is no error.
 ///
 /// Thread safety: borrows the database (and embeddings database); as thread-safe
 /// as the database it wraps. Both must outlive the store.
 #pragma once
 
 #include <cstdint>
+#include <exception>
 #include <optional>
 #include <string>
 #include <vector>
@@ -51,7 +57,14 @@ class KnowledgeStore {
     auto b = detail::make_belief(std::move(statement), confidence).value();
     const auto st = detail::insert_belief(b);
     db_.execute(st.sql, st.params);
-    if (embeddings_ != nullptr) embeddings_->index(item_type::belief, b.id, b.statement);
+    if (embeddings_ != nullptr) {
+      try {
+        embeddings_->index(item_type::belief, b.id, b.statement);
+      } catch (...) {
+        undo_add(item_type::belief, b.id);
+        throw;
+      }
+    }
     return b;
   }
 
@@ -63,7 +76,14 @@ class KnowledgeStore {
     auto o = detail::make_observation(std::move(content), type, std::move(source)).value();
     const auto st = detail::insert_observation(o);
     db_.execute(st.sql, st.params);
-    if (embeddings_ != nullptr) embeddings_->index(item_type::observation, o.id, o.content, detail::metadata_for(o));
+    if (embeddings_ != nullptr) {
+      try {
+        embeddings_->index(item_type::observation, o.id, o.content, detail::metadata_for(o));
+      } catch (...) {
+        undo_add(item_type::observation, o.id);
+        throw;
+      }
+    }
     return o;
   }
 
@@ -140,8 +160,17 @@ class KnowledgeStore {
     const auto st = detail::insert_belief(b);
     co_await db_.execute(st.sql, st.params);
     if (embeddings_ != nullptr) {
-      const db::vector_metadata none;
-      co_await embeddings_->index(item_type::belief, b.id, b.statement, none);
+      std::exception_ptr failed;
+      try {
+        const db::vector_metadata none;
+        co_await embeddings_->index(item_type::belief, b.id, b.statement, none);
+      } catch (...) {
+        failed = std::current_exception();
+      }
+      if (failed) {
+        co_await undo_add(item_type::belief, b.id);
+        std::rethrow_exception(failed);
+      }
     }
     co_return b;
   }
@@ -154,8 +183,17 @@ class KnowledgeStore {
     const auto st = detail::insert_observation(o);
     co_await db_.execute(st.sql, st.params);
     if (embeddings_ != nullptr) {
-      const auto metadata = detail::metadata_for(o);
-      co_await embeddings_->index(item_type::observation, o.id, o.content, metadata);
+      std::exception_ptr failed;
+      try {
+        const auto metadata = detail::metadata_for(o);
+        co_await embeddings_->index(item_type::observation, o.id, o.content, metadata);
+      } catch (...) {
+        failed = std::current_exception();
+      }
+      if (failed) {
+        co_await undo_add(item_type::observation, o.id);
+        std::rethrow_exception(failed);
+      }
     }
     co_return o;
   }
@@ -236,6 +274,32 @@ class KnowledgeStore {
                      fmt::format("no {} with id {}; list them with `patina {} list`", what, id,
                                  std::string_view(what) == "belief" ? "belief" : "observe"));
   }
+
+  // Takes back an add whose embedding failed: the row and any vector written.
+  // Best effort: the embedding's failure is the error to report, not this one's.
+  void undo_add(item_type type, std::int64_t id) noexcept
+    requires db::SyncDatabase<DB>
+  {
+    try {
+      const auto st = type == item_type::belief ? detail::delete_belief(id) : detail::delete_observation(id);
+      db_.execute(st.sql, st.params);
+      embeddings_->remove(type, id);
+    } catch (...) {
+    }
+  }
+
+#if defined(PATINA_BACKEND_TURSO)
+  db::awaitable<void> undo_add(item_type type, std::int64_t id)
+    requires db::AsyncDatabase<DB>
+  {
+    try {
+      const auto st = type == item_type::belief ? detail::delete_belief(id) : detail::delete_observation(id);
+      co_await db_.execute(st.sql, st.params);
+      co_await embeddings_->remove(type, id);
+    } catch (...) {
+    }
+  }
+#endif
 
   DB& db_;
   EmbeddingsDatabase<DB>* embeddings_;

@@ -135,7 +135,18 @@ task<mcp::tool_result> mcp_tools::search(json args) {
   std::vector<std::string> rendered;
   std::vector<std::string> notes;
   const hit_rendering how{true, false};
-  if (type || knowledge_only) {
+  // Checked on every call: another process (`patina embeddings generate` after a
+  // configuration change) may have replaced the vectors since the server started.
+  const auto space = PATINA_AWAIT embeddings_.stored_space();
+  if (!space.matches) notes.push_back(vectors_elsewhere_note(space, embeddings_.engine()));
+  if ((type || knowledge_only) && !space.matches) {
+    const auto item = scope == "beliefs" ? domain::item_type::belief : domain::item_type::observation;
+    auto hits = PATINA_AWAIT lexical_knowledge_search(code_, query, item, type, limit);
+    for (std::size_t i = 0; i < hits.size(); ++i) {
+      results.push_back(hit_json(hits[i], i + 1, id_format::text));
+      rendered.push_back(render_hit(hits[i], i + 1, how));
+    }
+  } else if (type || knowledge_only) {
     // Beliefs or observations alone: similarity of meaning (a type filter
     // names observations only: beliefs and code have no type).
     std::vector<domain::search_hit> hits;
@@ -152,13 +163,17 @@ task<mcp::tool_result> mcp_tools::search(json args) {
     }
   } else {
     // Code, or code and knowledge together: the hybrid search of `patina search`.
-    const auto request = make_search_request(code);
+    auto request = make_search_request(code);
+    if (!space.matches) request.signals = domain::search_signals::lexical;
     auto found = PATINA_AWAIT code_.search(request);
     for (std::size_t i = 0; i < found.hits.size(); ++i) {
       results.push_back(hit_json(found.hits[i], i + 1, id_format::text));
       rendered.push_back(render_hit(found.hits[i], i + 1, how));
     }
-    notes = code_search_notes(found);
+    // With another model's vectors every symbol lacks one of the engine's; the
+    // note above already says why and what to do.
+    if (!space.matches) found.symbols_without_vectors = 0;
+    for (auto& note : code_search_notes(found)) notes.push_back(std::move(note));
   }
 
   auto text = render_search(query, rendered, notes);
@@ -166,19 +181,46 @@ task<mcp::tool_result> mcp_tools::search(json args) {
   PATINA_RETURN mcp::tool_result{std::move(text), std::move(out), false};
 }
 
+task<std::string> mcp_tools::embedding_note() {
+  const auto space = PATINA_AWAIT embeddings_.stored_space();
+  if (space.matches) PATINA_RETURN std::string();
+  PATINA_RETURN fmt::format(
+      "It was stored without a vector, so search finds it by its words only: the database's vectors were made by "
+      "{} ({} dimensions) but this server embeds with {} ({} dimensions). If the embedding configuration changed "
+      "since the server started, restart the MCP server; then run `patina embeddings generate` to embed it. Do "
+      "not record it again.",
+      space.model.empty() ? "an unknown model" : space.model, space.dimension, embeddings_.engine().model_id(),
+      embeddings_.engine().dimension());
+}
+
 task<mcp::tool_result> mcp_tools::add_belief(json args) {
+  // Read before the add: index() skips the vector on exactly this condition.
+  auto note = PATINA_AWAIT embedding_note();
   auto b = PATINA_AWAIT store_.add_belief(args.at("statement").get<std::string>(), args.at("confidence").get<double>());
   auto text = fmt::format("Recorded belief {} (confidence {:.2f}): {}", b.id, b.confidence, b.statement);
-  PATINA_RETURN mcp::tool_result{std::move(text), to_mcp_json(b), false};
+  auto out = to_mcp_json(b);
+  out["embedded"] = note.empty();
+  if (!note.empty()) {
+    text += "\n" + note;
+    out["note"] = note;
+  }
+  PATINA_RETURN mcp::tool_result{std::move(text), std::move(out), false};
 }
 
 task<mcp::tool_result> mcp_tools::add_observation(json args) {
   const auto type = domain::parse_observation_type(args.at("type").get<std::string>()).value();
   std::string source = args.contains("source") ? args["source"].get<std::string>() : std::string();
+  auto note = PATINA_AWAIT embedding_note();
   auto o = PATINA_AWAIT store_.add_observation(args.at("content").get<std::string>(), type, std::move(source));
   auto text = fmt::format("Recorded observation {} ({}){}: {}", o.id, domain::to_string(o.type),
                           o.source.empty() ? std::string() : " from " + o.source, o.content);
-  PATINA_RETURN mcp::tool_result{std::move(text), to_mcp_json(o), false};
+  auto out = to_mcp_json(o);
+  out["embedded"] = note.empty();
+  if (!note.empty()) {
+    text += "\n" + note;
+    out["note"] = note;
+  }
+  PATINA_RETURN mcp::tool_result{std::move(text), std::move(out), false};
 }
 
 task<mcp::tool_result> mcp_tools::status(json) {

@@ -27,8 +27,10 @@ namespace patina::cli {
 
 class mcp_tools {
  public:
-  // REQUIRES: ctx and db outlive this object, and the database's vectors belong
-  // to the configured engine (prepare_embeddings has run).
+  // REQUIRES: ctx and db outlive this object, and prepare_embeddings has run.
+  // The vectors may belong to another model (then, or later: another process
+  // may switch them): each call checks, searches by words only and adds items
+  // without a vector, and says so in its result.
   mcp_tools(context& ctx, database& db);
 
   // The definitions of the tools run here (tool_definitions.hpp), with the
@@ -46,6 +48,8 @@ class mcp_tools {
   task<mcp::tool_result> add_belief(nlohmann::json args);
   task<mcp::tool_result> add_observation(nlohmann::json args);
   task<mcp::tool_result> status(nlohmann::json args);
+  // Empty when new items get a vector; else why not and what to do.
+  task<std::string> embedding_note();
   task<mcp::tool_result> symbol(nlohmann::json args);
 
   context& ctx_;

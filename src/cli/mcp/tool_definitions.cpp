@@ -96,7 +96,9 @@ constexpr const char* belief_output = R"json({
     "confidence": {"type": "number"},
     "active": {"type": "boolean"},
     "created_at": {"type": "integer", "description": "Unix milliseconds"},
-    "updated_at": {"type": "integer", "description": "Unix milliseconds"}
+    "updated_at": {"type": "integer", "description": "Unix milliseconds"},
+    "embedded": {"type": "boolean", "description": "false: stored without a vector (see note)"},
+    "note": {"type": "string", "description": "Why it has no vector and what fixes it"}
   },
   "required": ["id", "statement", "confidence", "active", "created_at", "updated_at"]
 })json";
@@ -121,7 +123,9 @@ constexpr const char* observation_output = R"json({
     "type": {"type": "string", "enum": ["pattern", "decision", "challenge", "technology", "note"]},
     "source": {"type": "string"},
     "created_at": {"type": "integer", "description": "Unix milliseconds"},
-    "updated_at": {"type": "integer", "description": "Unix milliseconds"}
+    "updated_at": {"type": "integer", "description": "Unix milliseconds"},
+    "embedded": {"type": "boolean", "description": "false: stored without a vector (see note)"},
+    "note": {"type": "string", "description": "Why it has no vector and what fixes it"}
   },
   "required": ["id", "content", "type", "source", "created_at", "updated_at"]
 })json";

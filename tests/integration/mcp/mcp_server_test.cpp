@@ -8,6 +8,7 @@
 #include <map>
 #include <random>
 #include <set>
+#include <sstream>
 #include <string>
 #include <utility>
 #include <vector>
@@ -641,4 +642,63 @@ TEST_F(mcp_code, overlapping_search_and_symbol_calls_get_the_answers_of_calls_on
     }
   }
   finish(*s);
+}
+
+// The embedding configuration changes while the server runs, and `patina
+// embeddings generate` switches the database to the new model. The server's
+// engine is now the old one: add_belief stores the belief and says it has no
+// vector and what to do (it used to answer isError after storing it, so a
+// client retried and duplicated it), and search keeps answering, by words.
+TEST_F(mcp_server, a_model_switch_under_a_running_server_is_reported_not_failed) {
+  const auto config = dir_.path() / ".patina" / "config.toml";
+  auto set_config = [&](const std::string& from, const std::string& to) {
+    std::stringstream text;
+    text << std::ifstream(config).rdbuf();
+    auto s = text.str();
+    const auto at = s.find(from);
+    ASSERT_NE(at, std::string::npos) << s;
+    s.replace(at, from.size(), to);
+    std::ofstream(config) << s;
+  };
+  set_config("engine = \"auto\"", "engine = \"hashing\"");
+  set_config("hashing_dimension = 256", "hashing_dimension = 48");
+  patina::test::process_options opts;
+  opts.cwd = dir_.path();
+  opts.unset_env = isolated_env;
+  auto first = patina::test::run_process({PATINA_CLI_PATH, "belief", "add", "the server starts with 48"}, opts);
+  ASSERT_EQ(first.exit_code, 0) << first.err;
+
+  auto s = start_initialized();
+  auto before = s->call_tool(1, "search", {{"query", "server starts"}, {"scope", "beliefs"}});
+  ASSERT_EQ(before["result"]["isError"], false) << before.dump();
+
+  set_config("hashing_dimension = 48", "hashing_dimension = 96");
+  auto gen = patina::test::run_process({PATINA_CLI_PATH, "embeddings", "generate", "--quiet"}, opts);
+  ASSERT_EQ(gen.exit_code, 0) << gen.err;
+
+  auto added = s->call_tool(2, "add_belief", {{"statement", "added by a server with a stale engine"}});
+  ASSERT_EQ(added["result"]["isError"], false) << added.dump();
+  const auto& b = added["result"]["structuredContent"];
+  EXPECT_FALSE(patina::mcp::validate(tool_schema(*s, "add_belief", "outputSchema"), b).has_value()) << b.dump();
+  EXPECT_EQ(b["embedded"], false) << b.dump();
+  EXPECT_NE(text_of(added).find("restart the MCP server"), std::string::npos) << text_of(added);
+  EXPECT_NE(text_of(added).find("patina embeddings generate"), std::string::npos) << text_of(added);
+
+  auto found = s->call_tool(3, "search", {{"query", "stale engine"}, {"scope", "beliefs"}, {"limit", 1}});
+  ASSERT_EQ(found["result"]["isError"], false) << found.dump();
+  ASSERT_EQ(found["result"]["structuredContent"]["results"].size(), 1u) << found.dump();
+  EXPECT_EQ(found["result"]["structuredContent"]["results"][0]["text"], "added by a server with a stale engine");
+  auto code = s->call_tool(4, "search", {{"query", "stale engine"}});
+  EXPECT_EQ(code["result"]["isError"], false) << code.dump();
+  finish(*s);
+
+  // Stored once, and `generate` (the server restarted or not) embeds it.
+  auto again = patina::test::run_process({PATINA_CLI_PATH, "embeddings", "generate", "--quiet"}, opts);
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  auto st = patina::test::run_process({PATINA_CLI_PATH, "embeddings", "status", "--json"}, opts);
+  ASSERT_EQ(st.exit_code, 0) << st.err;
+  const auto doc = json::parse(st.out);
+  EXPECT_EQ(doc["beliefs"], 2);
+  EXPECT_EQ(doc["beliefs_embedded"], 2);
+  EXPECT_EQ(doc["stored_model"], "hashing-v1-96");
 }

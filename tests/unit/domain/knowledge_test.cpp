@@ -277,4 +277,88 @@ TEST(domain, search_without_vectors_returns_nothing) {
   });
 }
 
+
+// An engine whose embedding fails, as a database or model failure would.
+class failing_engine final : public embed::embedding_engine {
+ public:
+  std::string model_id() const override { return inner_.model_id(); }
+  std::size_t dimension() const override { return inner_.dimension(); }
+  std::vector<float> embed(std::string_view) const override {
+    throw exception(errc::io_error, "embedding failed on purpose");
+  }
+
+ private:
+  embed::hashing_engine inner_ = embed::hashing_engine::create(64).value();
+};
+
+// Vectors of another model stay: adding an item with an engine of another
+// dimension stores it without a vector (no dimension_mismatch after the row is
+// written, which made an MCP client retry and record it twice), and reading
+// the space changes nothing. Only ensure_model() switches.
+TEST(domain, an_engine_of_another_model_neither_drops_nor_mixes_vectors) {
+  harness h;
+  h.run([](harness& t) -> task<void> {
+    auto db = PATINA_AWAIT t.open(t.db_path());
+    counting_engine stored(96);
+    embeddings_t made(db, stored);
+    PATINA_AWAIT made.ensure_model();
+    store_t first(db, &made);
+    PATINA_AWAIT first.add_belief("vectors of the 96-dimensional model");
+
+    counting_engine other(48);
+    embeddings_t embeddings(db, other);
+    auto space = PATINA_AWAIT embeddings.adopt_model();
+    EXPECT_FALSE(space.matches);
+    EXPECT_EQ(space.model, "hashing-v1-96");
+    EXPECT_EQ(space.dimension, 96u);
+    store_t store(db, &embeddings);
+    auto b = PATINA_AWAIT store.add_belief("added by an engine of another dimension");
+    EXPECT_EQ(other.calls.load(), 0);
+    auto beliefs = PATINA_AWAIT store.count(domain::item_type::belief);
+    EXPECT_EQ(beliefs, 2);
+    auto dim = PATINA_AWAIT db.vector_dimension();
+    EXPECT_EQ(dim, 96u);
+    auto kept = PATINA_AWAIT made.embedded_count();
+    EXPECT_EQ(kept, 1);
+
+    auto state = PATINA_AWAIT embeddings.ensure_model();
+    EXPECT_TRUE(state.changed);
+    auto n = PATINA_AWAIT embeddings.generate_missing();
+    EXPECT_EQ(n, 2u);
+    auto got = PATINA_AWAIT store.get_belief(b.id);
+    EXPECT_EQ(got.statement, "added by an engine of another dimension");
+  });
+}
+
+// An add whose embedding fails stores nothing: the error the caller sees is
+// the whole truth, and retrying does not record the item twice.
+TEST(domain, an_add_whose_embedding_fails_stores_nothing) {
+  harness h;
+  h.run([](harness& t) -> task<void> {
+    auto db = PATINA_AWAIT t.open(t.db_path());
+    failing_engine engine;
+    embeddings_t embeddings(db, engine);
+    PATINA_AWAIT embeddings.ensure_model();
+    store_t store(db, &embeddings);
+    bool threw = false;
+    try {
+      PATINA_AWAIT store.add_belief("never half stored");
+    } catch (const exception& e) {
+      threw = e.code() == errc::io_error;
+    }
+    EXPECT_TRUE(threw);
+    threw = false;
+    try {
+      PATINA_AWAIT store.add_observation("never half stored either", domain::observation_type::note);
+    } catch (const exception& e) {
+      threw = e.code() == errc::io_error;
+    }
+    EXPECT_TRUE(threw);
+    auto beliefs = PATINA_AWAIT store.count(domain::item_type::belief);
+    auto observations = PATINA_AWAIT store.count(domain::item_type::observation);
+    EXPECT_EQ(beliefs, 0);
+    EXPECT_EQ(observations, 0);
+  });
+}
+
 }  // namespace
