@@ -53,9 +53,13 @@ namespace patina::domain {
 template <class DB>
 class LexicalFollower {
  public:
+  /// Takes over the following; the moved-from object may only be destroyed.
   LexicalFollower(LexicalFollower&&) noexcept = default;
+  /// Not assignable: a follower stays with the write it follows.
   LexicalFollower& operator=(LexicalFollower&&) = delete;
+  /// Not copyable: one follower per store.
   LexicalFollower(const LexicalFollower&) = delete;
+  /// Not copyable: one follower per store.
   LexicalFollower& operator=(const LexicalFollower&) = delete;
 
   /// The store the follower keeps up to date (complete after finish()).
@@ -99,8 +103,8 @@ class LexicalFollower {
     co_await state_->index.refresh();
   }
 
+  /// Without stop() or finish() (the writer failed): the loop ends after its current refresh.
   ~LexicalFollower() {
-    // Without stop() or finish() (the writer failed): the loop ends after its current refresh.
     if (state_ && !state_->stopping) {
       state_->stopping = true;
       state_->wake.try_send(boost::system::error_code{});
@@ -166,7 +170,8 @@ class LexicalFollower {
     index.refresh();
   }
 
-  ~LexicalFollower() = default;  // ~state stops the thread
+  /// Stops the following thread, waiting for a refresh under way.
+  ~LexicalFollower() = default;
 
  private:
   struct state {
