@@ -15,6 +15,7 @@
 #include <nlohmann/json.hpp>
 
 #include "subprocess.hpp"
+#include "text_file.hpp"
 
 namespace fs = std::filesystem;
 using patina::test::process_options;
@@ -49,13 +50,7 @@ class embeddings_cli : public ::testing::Test {
 
   void edit_config(const std::string& from, const std::string& to) {
     const auto config = dir_ / ".patina" / "config.toml";
-    std::stringstream text;
-    text << std::ifstream(config).rdbuf();
-    auto s = text.str();
-    const auto at = s.find(from);
-    ASSERT_NE(at, std::string::npos) << s;
-    s.replace(at, from.size(), to);
-    std::ofstream(config) << s;
+    ASSERT_TRUE(patina::test::replace_in_file(config, from, to)) << from << " is not in " << config;
   }
 
   // A scraped project of the fixture tree with a belief; everything embedded

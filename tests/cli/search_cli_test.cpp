@@ -21,6 +21,7 @@
 
 #include "db/common/connection.hpp"
 #include "subprocess.hpp"
+#include "text_file.hpp"
 
 namespace fs = std::filesystem;
 using patina::test::process_options;
@@ -60,15 +61,8 @@ class search_cli : public ::testing::Test {
   void scraped_project() {
     auto init = patina({"init"});
     ASSERT_EQ(init.exit_code, 0) << init.err;
-    const auto config = dir_ / ".patina" / "config.toml";
-    std::stringstream text;
-    text << std::ifstream(config).rdbuf();
-    auto s = text.str();
-    const std::string from = "engine = \"auto\"";
-    const auto at = s.find(from);
-    ASSERT_NE(at, std::string::npos) << s;
-    s.replace(at, from.size(), "engine = \"hashing\"");
-    std::ofstream(config) << s;
+    ASSERT_TRUE(patina::test::replace_in_file(dir_ / ".patina" / "config.toml", "engine = \"auto\"",
+                                              "engine = \"hashing\""));
     fs::copy(fs::path(PATINA_TEST_SOURCE_DIR) / "tests" / "cli" / "fixtures" / "search", dir_ / "src",
              fs::copy_options::recursive);
     auto scrape = patina({"scrape", "--quiet"});

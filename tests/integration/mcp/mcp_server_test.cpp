@@ -20,6 +20,7 @@
 #include "mcp_driver.hpp"
 #include "patina/backend.hpp"
 #include "subprocess.hpp"
+#include "text_file.hpp"
 
 namespace fs = std::filesystem;
 using nlohmann::json;
@@ -652,13 +653,7 @@ TEST_F(mcp_code, overlapping_search_and_symbol_calls_get_the_answers_of_calls_on
 TEST_F(mcp_server, a_model_switch_under_a_running_server_is_reported_not_failed) {
   const auto config = dir_.path() / ".patina" / "config.toml";
   auto set_config = [&](const std::string& from, const std::string& to) {
-    std::stringstream text;
-    text << std::ifstream(config).rdbuf();
-    auto s = text.str();
-    const auto at = s.find(from);
-    ASSERT_NE(at, std::string::npos) << s;
-    s.replace(at, from.size(), to);
-    std::ofstream(config) << s;
+    ASSERT_TRUE(patina::test::replace_in_file(config, from, to)) << from << " is not in " << config;
   };
   set_config("engine = \"auto\"", "engine = \"hashing\"");
   set_config("hashing_dimension = 256", "hashing_dimension = 48");
