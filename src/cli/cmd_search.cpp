@@ -115,7 +115,15 @@ task<int> run_search(context& ctx, search_options opts) {
 void add_search_command(CLI::App& app, context& ctx) {
   auto opts = std::make_shared<search_options>();
   auto* cmd = app.add_subcommand("search", "Find code, beliefs and observations by meaning and by words");
-  cmd->add_option("query", opts->query, "A question or description, in your own words")->required();
+  cmd->add_option("query", opts->query, "A question or description, in your own words")
+      ->required()
+      ->check(CLI::Validator(
+          [](std::string& text) -> std::string {
+            return text.find_first_not_of(" \t\r\n") == std::string::npos
+                       ? "the query is empty; give the words or the question to search for"
+                       : "";
+          },
+          "", "not empty"));
   cmd->add_option("--in", opts->scope, "Where to search: beliefs, observations, code or all (default all)")
       ->check(CLI::IsMember({"beliefs", "observations", "code", "all"}));
   cmd->add_option("--limit", opts->limit, "Number of results (default 10)")->check(CLI::Range(1, 1000));

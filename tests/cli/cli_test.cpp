@@ -215,6 +215,16 @@ TEST_F(cli, scrape_of_a_file_names_the_problem) {
   EXPECT_EQ(r.err.find("Success"), std::string::npos) << r.err;
 }
 
+// A blank query is a usage error (it used to return arbitrary results).
+TEST_F(cli, search_with_a_blank_query_is_a_usage_error) {
+  init_project();
+  for (const char* blank : {"", "   "}) {
+    auto r = patina({"search", blank});
+    EXPECT_EQ(r.exit_code, 2) << r.err;
+    EXPECT_NE(r.err.find("the query is empty"), std::string::npos) << r.err;
+  }
+}
+
 TEST_F(cli, sql_is_read_only_unless_write) {
   init_project();
   auto r = patina({"sql", "create table t(x)"});

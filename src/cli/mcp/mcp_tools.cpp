@@ -101,6 +101,9 @@ task<mcp::tool_result> mcp_tools::run(const std::string& tool, json args) {
 
 task<mcp::tool_result> mcp_tools::search(json args) {
   const auto query = args.at("query").get<std::string>();
+  if (query.find_first_not_of(" \t\r\n") == std::string::npos) {
+    PATINA_RETURN mcp::tool_result::error("the query is empty; give the words or the question to search for");
+  }
   const auto scope = args.at("scope").get<std::string>();
   const auto limit = args.at("limit").get<std::size_t>();
   const bool knowledge_only = scope == "beliefs" || scope == "observations";

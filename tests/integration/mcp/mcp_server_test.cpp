@@ -254,6 +254,10 @@ TEST_F(mcp_server, input_the_schema_allows_but_patina_refuses_is_a_tool_error) {
   EXPECT_FALSE(text_of(r).empty());
   auto st = s->call_tool(2, "status", json::object());
   EXPECT_EQ(st["result"]["structuredContent"]["beliefs"], 0);
+  // A blank query used to return arbitrary results.
+  auto blank = s->call_tool(3, "search", {{"query", "  "}});
+  EXPECT_EQ(blank["result"]["isError"], true) << blank.dump();
+  EXPECT_NE(text_of(blank).find("the query is empty"), std::string::npos) << blank.dump();
   finish(*s);
 }
 
