@@ -319,23 +319,28 @@ db::statement select_extraction_version() {
   return {"SELECT value FROM patina_meta WHERE key = ?1", {std::string(extraction_version_key)}};
 }
 
-bool rows_grouped_by_file(const db::query_result& stored_version) {
-  if (stored_version.rows.empty()) return false;
+namespace {
+
+// The extraction version the index records; 0 when none (or not a number).
+int stored_extraction_version(const db::query_result& stored_version) {
+  if (stored_version.rows.empty()) return 0;
   const auto stored = as_text(stored_version.rows.front().at(0));
   int version = 0;
   const auto [end, ec] = std::from_chars(stored.data(), stored.data() + stored.size(), version);
-  return ec == std::errc{} && end == stored.data() + stored.size() && version >= 3;
+  return ec == std::errc{} && end == stored.data() + stored.size() ? version : 0;
+}
+
+}  // namespace
+
+bool rows_grouped_by_file(const db::query_result& stored_version) {
+  return stored_extraction_version(stored_version) >= 3;
 }
 
 bool extraction_version_current(const db::query_result& stored_version) {
-  if (stored_version.rows.empty()) return false;
   // A newer extractor's index (a teammate upgraded first, the replica synced) is
   // left as it is: parsing it again here would put the older facts back, and the
   // newer build would parse everything again after the next sync, back and forth.
-  const auto stored = as_text(stored_version.rows.front().at(0));
-  int version = 0;
-  const auto [end, ec] = std::from_chars(stored.data(), stored.data() + stored.size(), version);
-  return ec == std::errc{} && end == stored.data() + stored.size() && version >= extraction_version;
+  return stored_extraction_version(stored_version) >= extraction_version;
 }
 
 db::statement record_extraction_version() {
