@@ -30,12 +30,12 @@ task<std::vector<domain::search_hit>> lexical_knowledge_search(code_searcher& se
                                                                domain::item_type type,
                                                                std::optional<domain::observation_type> obs_type,
                                                                std::size_t limit) {
-  // Code and knowledge are ranked together; ask for enough results that the
-  // items of the wanted type are not crowded out by symbols.
+  // Beliefs and observations are ranked together; ask for enough results that
+  // the items of the wanted type are not crowded out by the other.
   constexpr std::size_t enough = 1000;
   domain::search_request request;
   request.query = std::move(query);
-  request.scope = domain::search_scope::all;
+  request.scope = domain::search_scope::knowledge;
   request.limit = std::max(limit, enough);
   request.signals = domain::search_signals::lexical;
   auto found = PATINA_AWAIT searcher.search(std::move(request));

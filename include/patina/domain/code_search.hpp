@@ -57,7 +57,7 @@
 namespace patina::domain {
 
 /// Hybrid search (meaning + keywords, fused by rank) over code symbols and,
-/// with search_scope::all, knowledge. Plain calls over a db::SyncDatabase,
+/// with search_scope::all, knowledge (search_scope::knowledge: knowledge only). Plain calls over a db::SyncDatabase,
 /// awaitables over a db::AsyncDatabase; see the file description for details.
 template <class DB>
 class CodeSearch {
@@ -258,7 +258,8 @@ class CodeSearch {
 
   plan plan_for(const search_request& r) const {
     plan p;
-    p.knowledge = r.scope == search_scope::all;
+    p.code = r.scope != search_scope::knowledge;
+    p.knowledge = r.scope != search_scope::code;
     p.use_vector = r.signals != search_signals::lexical;
     p.use_lexical = r.signals != search_signals::vector;
     p.depth = std::max(params_.depth, r.limit);

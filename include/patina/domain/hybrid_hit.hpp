@@ -40,6 +40,7 @@ struct code_filter {
 enum class search_scope {
   code,  ///< symbols only
   all,   ///< symbols, beliefs and observations in one ranking
+  knowledge,  ///< beliefs and observations only
 };
 
 /// Which signals rank the results (the single-signal modes are ablations for
